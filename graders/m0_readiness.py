@@ -1,0 +1,91 @@
+"""Grader for m0_readiness: the slope of a line and a hand-written dot product."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from calcgrade import (
+    CheckFailure,
+    Context,
+    Grader,
+    StudentError,
+    Submission,
+    as_float,
+    require_close,
+)
+
+HINTS = {
+    "slope_vertical_no_error": (
+        "A vertical line (x1 == x2) has no slope: check for it before dividing and "
+        "`raise ValueError(...)` with a short explanation."
+    ),
+    "dot_length_mismatch": (
+        "zip() silently stops at the shorter sequence. Compare len(a) and len(b) first "
+        "and `raise ValueError(...)` when they differ."
+    ),
+}
+
+grader = Grader("m0_readiness", HINTS)
+
+
+def expect_value_error(sub: Submission, name: str, args: tuple[object, ...], hint: str) -> None:
+    """The call must raise ValueError; anything else fails with ``hint``."""
+    shown = ", ".join(repr(a) for a in args)
+    try:
+        got = sub.call(name, *args)
+    except StudentError as error:
+        if error.not_implemented or error.type_name == "ValueError":
+            if error.not_implemented:
+                raise
+            return
+        raise CheckFailure(
+            f"{name}({shown}) raised {error.type_name}, expected ValueError", hint=hint
+        ) from None
+    raise CheckFailure(f"{name}({shown}) returned {got!r}, expected a ValueError", hint=hint)
+
+
+@grader.check("slope-course-example", exercise="slope")
+def slope_example(sub: Submission, ctx: Context) -> None:
+    """slope((1, 3), (4, 9)) is 2"""
+    got = as_float(sub.call("slope", (1, 3), (4, 9)), "slope((1, 3), (4, 9))")
+    require_close(got, 2.0, "slope((1, 3), (4, 9))", ctx.analytic)
+
+
+@grader.check("slope-hidden-points", exercise="slope")
+def slope_hidden(sub: Submission, ctx: Context) -> None:
+    """slope matches (y2 - y1) / (x2 - x1) on hidden points"""
+    for _ in range(4):
+        x1, y1, x2, y2 = ctx.rng.uniform(-10, 10, size=4)
+        got = as_float(sub.call("slope", (x1, y1), (x2, y2)), "slope(p1, p2)")
+        require_close(got, ctx.reference.slope((x1, y1), (x2, y2)), "slope(p1, p2)", ctx.analytic)
+
+
+@grader.check("slope-vertical-line", exercise="slope")
+def slope_vertical(sub: Submission, ctx: Context) -> None:
+    """slope raises ValueError for a vertical line"""
+    expect_value_error(sub, "slope", ((2.0, 1.0), (2.0, 5.0)), "slope_vertical_no_error")
+
+
+@grader.check("dot-course-example", exercise="dot")
+def dot_example(sub: Submission, ctx: Context) -> None:
+    """dot([1, 2, 3], [4, 5, 6]) is 32"""
+    got = as_float(sub.call("dot", [1, 2, 3], [4, 5, 6]), "dot([1, 2, 3], [4, 5, 6])")
+    require_close(got, 32.0, "dot([1, 2, 3], [4, 5, 6])", ctx.analytic)
+
+
+@grader.check("dot-hidden-vectors", exercise="dot")
+def dot_hidden(sub: Submission, ctx: Context) -> None:
+    """dot matches the sum of products on hidden vectors, as lists and as arrays"""
+    for length in (1, 5, 17):
+        a, b = ctx.rng.normal(size=length), ctx.rng.normal(size=length)
+        expected = ctx.reference.dot(a, b)
+        for shown, (left, right) in (("lists", (a.tolist(), b.tolist())), ("arrays", (a, b))):
+            got = as_float(sub.call("dot", left, right), f"dot(a, b) of two {shown}")
+            require_close(got, expected, f"dot(a, b) of two {shown}", ctx.analytic)
+
+
+@grader.check("dot-length-mismatch", exercise="dot")
+def dot_mismatch(sub: Submission, ctx: Context) -> None:
+    """dot raises ValueError for sequences of different lengths"""
+    expect_value_error(sub, "dot", ([1.0, 2.0, 3.0], [4.0, 5.0]), "dot_length_mismatch")
+    expect_value_error(sub, "dot", (np.ones(2), np.ones(4)), "dot_length_mismatch")

@@ -1,0 +1,509 @@
+# %% [markdown]
+# # Module 3 — The chain rule: how do changes propagate through layers?
+#
+# **In a 50-layer network, how does a weight in layer 1 affect the output?**
+#
+# A network is a function of a function of a function… Layer 1 feeds layer 2,
+# which feeds layer 3, and so on up to the loss. A nudge to a weight in layer 1
+# ripples through every layer above it. The **chain rule** says how big the ripple
+# is: multiply the local derivatives along the chain,
+#
+# $$\frac{d}{dx} f_2(f_1(x)) = f_2'(f_1(x)) \cdot f_1'(x).$$
+#
+# **Backpropagation** is the chain rule organised cleverly: start at the loss and
+# walk *backwards*, so that one pass computes the derivative of the loss with
+# respect to every weight at once. In this module you build it from scratch.
+
+# %%
+import numpy as np
+
+from calcgrade import check
+
+# %% [markdown]
+# ## 1. The chain rule on numbers
+#
+# `fs = [f1, f2, f3]` means the composition `f3(f2(f1(x)))`, and `dfs` holds their
+# derivatives. Walk forward through the chain; at each link, multiply the running
+# derivative by the link's derivative **evaluated at that link's input** — not at
+# `x`:
+#
+# $$\frac{d}{dx} f_3(f_2(f_1(x))) = f_3'(f_2(f_1(x))) \cdot f_2'(f_1(x)) \cdot f_1'(x).$$
+
+
+# %%
+def chain_rule(fs, dfs, x):
+    """Value and derivative of fs[-1](...fs[0](x)) at a scalar x.
+
+    `dfs[i]` is the derivative of `fs[i]`. Returns (value, derivative) as floats.
+    """
+    ### BEGIN SOLUTION
+    # stub: raise NotImplementedError("walk the chain: derivative *= df(value); value = f(value)")
+    value, slope = x, 1.0
+    for f, df in zip(fs, dfs):
+        slope = slope * df(value)  # local slope, taken at this link's own input
+        value = f(value)
+    return float(value), float(slope)
+    ### END SOLUTION
+
+
+# %%
+check("m3_chain_rule", globals(), exercise="chain_rule")
+
+# %% [markdown]
+# ## 2. A linear layer, forward and backward
+#
+# A layer maps a batch of inputs `X` (shape `(N, D)`, one sample per row) to
+# `Z = X @ W + b`, with `W` of shape `(D, out)` and `b` of shape `(out,)`.
+#
+# Going backward, we receive `dZ`: the derivative of the loss with respect to each
+# entry of `Z` (same shape as `Z`). The chain rule gives the three gradients:
+#
+# - `dX = dZ @ W.T` — shape `(N, D)`, to pass further back;
+# - `dW = X.T @ dZ` — shape `(D, out)`, like `W`;
+# - `db = dZ.sum(axis=0)` — shape `(out,)`: `b` is added to **every** row, so its
+#   gradient collects (sums) the contributions of every sample.
+#
+# A quick sanity test for any gradient: it must have the same shape as the thing
+# it is the gradient of.
+
+
+# %%
+def linear_forward(X, W, b):
+    """Z = X @ W + b for a batch X (N, D), weights W (D, out) and bias b (out,)."""
+    ### BEGIN SOLUTION
+    # stub: raise NotImplementedError("X @ W + b")
+    return X @ W + b
+    ### END SOLUTION
+
+
+def linear_backward(dZ, X, W):
+    """Gradients (dX, dW, db) of Z = X @ W + b, given the upstream gradient dZ (N, out)."""
+    ### BEGIN SOLUTION
+    # stub: raise NotImplementedError("dX = dZ @ W.T, dW = X.T @ dZ, db = dZ summed over the batch")
+    dX = dZ @ W.T
+    dW = X.T @ dZ
+    db = dZ.sum(axis=0)
+    return dX, dW, db
+    ### END SOLUTION
+
+
+# %%
+check("m3_chain_rule", globals(), exercise="linear_forward")
+check("m3_chain_rule", globals(), exercise="linear_backward")
+
+# %% [markdown]
+# ## 3. Activations
+#
+# Between the linear layers sit nonlinear **activations**, applied elementwise.
+# Each backward function receives the upstream gradient `dA` and the
+# **pre-activation** `Z` (the activation's input), and multiplies `dA` by the
+# activation's slope at `Z`:
+#
+# | activation | forward | slope at `Z` |
+# | --- | --- | --- |
+# | sigmoid | $\sigma(Z) = 1 / (1 + e^{-Z})$ | $\sigma(Z)\,(1 - \sigma(Z))$ |
+# | tanh | `np.tanh(Z)` | $1 - \tanh(Z)^2$ |
+# | ReLU | $\max(Z, 0)$ | 1 where $Z > 0$, else 0 (also at exactly 0) |
+#
+# A classic slip is to plug the *activation* (the output) into the slope formula
+# instead of `Z`; another is to build the ReLU mask from `dA` instead of `Z`.
+
+
+# %%
+def sigmoid(Z):
+    """The logistic function 1 / (1 + exp(-Z)), elementwise."""
+    ### BEGIN SOLUTION
+    # stub: raise NotImplementedError("1 / (1 + np.exp(-Z))")
+    # the same formula, arranged so that exp never overflows for large |Z|
+    E = np.exp(-np.abs(Z))
+    return np.where(Z >= 0, 1 / (1 + E), E / (1 + E))
+    ### END SOLUTION
+
+
+def sigmoid_backward(dA, Z):
+    """Upstream gradient dA times the sigmoid's slope at the pre-activation Z."""
+    ### BEGIN SOLUTION
+    # stub: raise NotImplementedError("dA * s * (1 - s) with s = sigmoid(Z)")
+    s = sigmoid(Z)
+    return dA * s * (1 - s)
+    ### END SOLUTION
+
+
+# %%
+check("m3_chain_rule", globals(), exercise="sigmoid")
+check("m3_chain_rule", globals(), exercise="sigmoid_backward")
+
+
+# %%
+def tanh_backward(dA, Z):
+    """Upstream gradient dA times the slope of np.tanh at the pre-activation Z."""
+    ### BEGIN SOLUTION
+    # stub: raise NotImplementedError("dA * (1 - np.tanh(Z) ** 2)")
+    return dA * (1 - np.tanh(Z) ** 2)
+    ### END SOLUTION
+
+
+# %%
+check("m3_chain_rule", globals(), exercise="tanh_backward")
+
+
+# %%
+def relu(Z):
+    """max(Z, 0), elementwise."""
+    ### BEGIN SOLUTION
+    # stub: raise NotImplementedError("np.maximum(Z, 0)")
+    return np.maximum(Z, 0)
+    ### END SOLUTION
+
+
+def relu_backward(dA, Z):
+    """Upstream gradient dA where Z > 0, and 0 elsewhere (the slope at exactly 0 is 0)."""
+    ### BEGIN SOLUTION
+    # stub: raise NotImplementedError("dA where Z > 0, else 0")
+    return dA * (Z > 0)
+    ### END SOLUTION
+
+
+# %%
+check("m3_chain_rule", globals(), exercise="relu")
+check("m3_chain_rule", globals(), exercise="relu_backward")
+
+# %% [markdown]
+# ### Vanishing gradients
+#
+# The sigmoid's slope is never more than 0.25. Chain many sigmoids and the chain
+# rule multiplies many numbers below 0.25: the derivative of the output with
+# respect to the input shrinks exponentially with depth. This is the **vanishing
+# gradient** problem, and one reason deep networks use ReLU.
+
+# %%
+try:
+    import matplotlib.pyplot as plt
+
+    depths = np.arange(1, 21)
+    sigmoid_slopes = [
+        abs(chain_rule([sigmoid] * n, [lambda z: sigmoid_backward(1.0, z)] * n, 0.5)[1])
+        for n in depths
+    ]
+    relu_slopes = [
+        abs(chain_rule([relu] * n, [lambda z: relu_backward(1.0, z)] * n, 0.5)[1]) for n in depths
+    ]
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.semilogy(depths, sigmoid_slopes, "o-", label="chain of sigmoids")
+    ax.semilogy(depths, relu_slopes, "s-", label="chain of ReLUs")
+    ax.set_xlabel("number of layers")
+    ax.set_ylabel("|d output / d input| at x = 0.5")
+    ax.legend()
+    plt.show()
+except NotImplementedError:
+    print(
+        "Implement chain_rule, sigmoid, sigmoid_backward, relu and relu_backward to see this plot."
+    )
+
+# %% [markdown]
+# ## 4. The loss and its gradient
+#
+# The mean squared error averages over **all** elements:
+# `loss = mean((pred - y) ** 2)`. Its gradient with respect to each prediction
+# brings down the exponent and keeps the averaging:
+#
+# $$\frac{\partial\,\text{loss}}{\partial\,\text{pred}} = \frac{2\,(\text{pred} - y)}{\text{number of elements}}.$$
+#
+# Both the factor 2 and the division are easy to forget — and the gradient check
+# will notice.
+
+
+# %%
+def mse_loss(pred, y):
+    """Mean squared error and its gradient: (loss, dpred) with loss = mean((pred - y) ** 2)."""
+    ### BEGIN SOLUTION
+    # stub: raise NotImplementedError("loss = mean((pred - y) ** 2), dpred = 2 * (pred - y) / number of elements")
+    error = pred - y
+    loss = float(np.mean(error**2))
+    dpred = 2 * error / error.size
+    return loss, dpred
+    ### END SOLUTION
+
+
+# %%
+check("m3_chain_rule", globals(), exercise="mse_loss")
+
+# %% [markdown]
+# ## 5. Backpropagation through a two-layer network
+#
+# Now put the pieces together. The network is
+#
+# $$Z_1 = X W_1 + b_1,\quad H = \tanh(Z_1),\quad \text{pred} = H W_2 + b_2,\quad \text{loss} = \text{mse}(\text{pred}, y).$$
+#
+# **Forward**, compute and keep every intermediate (`Z1`, `H`, `pred`). **Backward**,
+# start from `dpred` (from `mse_loss`) and undo one step at a time:
+# `linear_backward` through the second layer gives `dH`, `dW2`, `db2`;
+# `tanh_backward` turns `dH` into `dZ1`; `linear_backward` through the first layer
+# gives `dW1`, `db1`. Return the gradients in a dictionary with the same keys as
+# `params`.
+
+
+# %%
+def mlp_loss_and_grads(params, X, y):
+    """Loss and gradients of the network pred = tanh(X @ W1 + b1) @ W2 + b2 under mse_loss.
+
+    `params` has W1 (D, H), b1 (H,), W2 (H, O), b2 (O,). Returns (loss, grads) where
+    grads has the same keys and shapes as params.
+    """
+    ### BEGIN SOLUTION
+    # stub: raise NotImplementedError("forward: Z1, H, pred, loss; backward: linear, tanh, linear")
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    Z1 = linear_forward(X, W1, b1)
+    H = np.tanh(Z1)
+    pred = linear_forward(H, W2, b2)
+    loss, dpred = mse_loss(pred, y)
+    dH, dW2, db2 = linear_backward(dpred, H, W2)
+    dZ1 = tanh_backward(dH, Z1)
+    _, dW1, db1 = linear_backward(dZ1, X, W1)
+    return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+    ### END SOLUTION
+
+
+# %%
+check("m3_chain_rule", globals(), exercise="mlp_loss_and_grads")
+
+# %% [markdown]
+# ### Your backprop, learning
+#
+# With the gradients in hand, learning is a loop: step every parameter a little
+# against its gradient (module 4 is all about this loop). Here a network with 16
+# hidden units learns the curve $y = \sin(x)$ from 50 samples.
+
+# %%
+try:
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(0)
+    X_curve = np.linspace(-3, 3, 50).reshape(-1, 1)
+    y_curve = np.sin(X_curve)
+    net = {
+        "W1": rng.normal(0, 1, (1, 16)),
+        "b1": np.zeros(16),
+        "W2": rng.normal(0, 0.5, (16, 1)),
+        "b2": np.zeros(1),
+    }
+    losses = []
+    for _ in range(3000):
+        loss, grads = mlp_loss_and_grads(net, X_curve, y_curve)
+        losses.append(loss)
+        net = {key: net[key] - 0.05 * grads[key] for key in net}
+    fitted = np.tanh(X_curve @ net["W1"] + net["b1"]) @ net["W2"] + net["b2"]
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    left.semilogy(losses)
+    left.set_xlabel("step")
+    left.set_ylabel("mean squared error")
+    right.plot(X_curve, y_curve, "o", label="data: sin(x)")
+    right.plot(X_curve, fitted, label="network after training")
+    right.legend()
+    plt.show()
+except NotImplementedError:
+    print("Implement mlp_loss_and_grads (and the pieces it uses) to see this plot.")
+
+# %% [markdown]
+# ## Going deeper: automatic differentiation
+#
+# PyTorch and JAX do not need you to write `*_backward` functions: they record
+# every operation in a **computational graph** while computing forward, and then
+# walk the graph backwards applying the chain rule at each node. Here is the whole
+# idea on scalars.
+#
+# A `Value` wraps a number (`.data`) and gets a `.grad` slot, the derivative of
+# the final output with respect to it. Each operation creates a new `Value` that
+# remembers its inputs and a small `_backward` function that adds its share of
+# gradient to them — using the local derivative, e.g. $\partial(ab)/\partial a = b$.
+# Use `+=`: when a value is used twice, both uses contribute.
+#
+# `backward()` sets the output's grad to 1, orders the graph so every node comes
+# after everything it depends on (a *topological* order), and calls the
+# `_backward` functions from the output back to the inputs.
+#
+# Tip: `a - b` is `a + (-b)`, and `a / b` is `a * b ** -1`, so `+`, `*`, `**` and
+# negation are all the rules you need to write.
+
+
+# %%
+class Value:
+    """A scalar that remembers how it was computed, for reverse-mode autodiff.
+
+    Value(data) has .data (float) and .grad (0.0 until backward() runs). Supports
+    + - * / with Values or numbers on either side, ** number, tanh(), exp(), relu(),
+    and backward(), which fills .grad of every node reachable from this one.
+    """
+
+    def __init__(self, data, _children=(), _op=""):
+        self.data = float(data)
+        self.grad = 0.0
+        self._backward = lambda: None  # how to pass this node's grad to its children
+        self._prev = tuple(_children)
+        self._op = _op
+
+    def __repr__(self):
+        return f"Value(data={self.data}, grad={self.grad})"
+
+    def __add__(self, other):
+        ### BEGIN SOLUTION
+        # stub: raise NotImplementedError("out = Value(a + b); d(a + b)/da = 1, d(a + b)/db = 1")
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def _backward():
+            self.grad += out.grad  # d(a + b)/da = 1
+            other.grad += out.grad  # d(a + b)/db = 1
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def __mul__(self, other):
+        ### BEGIN SOLUTION
+        # stub: raise NotImplementedError("out = Value(a * b); d(a * b)/da = b, d(a * b)/db = a")
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            self.grad += other.data * out.grad  # d(a * b)/da = b
+            other.grad += self.data * out.grad  # d(a * b)/db = a
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def __pow__(self, exponent):
+        ### BEGIN SOLUTION
+        # stub: raise NotImplementedError("out = Value(a ** k) for a number k; d(a ** k)/da = k * a ** (k - 1)")
+        if isinstance(exponent, Value):
+            raise TypeError("only numbers are supported as exponents")
+        out = Value(self.data**exponent, (self,), f"**{exponent}")
+
+        def _backward():
+            self.grad += exponent * self.data ** (exponent - 1) * out.grad  # d(a^k)/da = k a^(k-1)
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def __neg__(self):
+        ### BEGIN SOLUTION
+        # stub: raise NotImplementedError("-a is a * -1")
+        return self * -1
+        ### END SOLUTION
+
+    def __radd__(self, other):
+        ### BEGIN SOLUTION
+        # stub: raise NotImplementedError("other + self is self + other")
+        return self + other
+        ### END SOLUTION
+
+    def __sub__(self, other):
+        ### BEGIN SOLUTION
+        # stub: raise NotImplementedError("a - b is a + (-b)")
+        return self + (-other)
+        ### END SOLUTION
+
+    def __rsub__(self, other):
+        ### BEGIN SOLUTION
+        # stub: raise NotImplementedError("other - self is (-self) + other")
+        return (-self) + other
+        ### END SOLUTION
+
+    def __rmul__(self, other):
+        ### BEGIN SOLUTION
+        # stub: raise NotImplementedError("other * self is self * other")
+        return self * other
+        ### END SOLUTION
+
+    def __truediv__(self, other):
+        ### BEGIN SOLUTION
+        # stub: raise NotImplementedError("a / b is a * b ** -1")
+        other = other if isinstance(other, Value) else Value(other)
+        return self * other**-1
+        ### END SOLUTION
+
+    def __rtruediv__(self, other):
+        ### BEGIN SOLUTION
+        # stub: raise NotImplementedError("other / self is other * self ** -1")
+        return self**-1 * other
+        ### END SOLUTION
+
+    def tanh(self):
+        ### BEGIN SOLUTION
+        # stub: raise NotImplementedError("out = Value(tanh(a)); d tanh(a)/da = 1 - tanh(a) ** 2")
+        t = float(np.tanh(self.data))
+        out = Value(t, (self,), "tanh")
+
+        def _backward():
+            self.grad += (1 - t**2) * out.grad  # d tanh(a)/da = 1 - tanh(a)^2
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def exp(self):
+        ### BEGIN SOLUTION
+        # stub: raise NotImplementedError("out = Value(exp(a)); d exp(a)/da = exp(a)")
+        e = float(np.exp(self.data))
+        out = Value(e, (self,), "exp")
+
+        def _backward():
+            self.grad += e * out.grad  # d exp(a)/da = exp(a)
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def relu(self):
+        ### BEGIN SOLUTION
+        # stub: raise NotImplementedError("out = Value(max(a, 0)); slope 1 where a > 0, else 0")
+        out = Value(max(self.data, 0.0), (self,), "relu")
+
+        def _backward():
+            self.grad += (self.data > 0) * out.grad  # slope 1 where a > 0, else 0
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def backward(self):
+        """Fill .grad of every node reachable from this one (this node's grad becomes 1)."""
+        ### BEGIN SOLUTION
+        # stub: raise NotImplementedError("topological order, self.grad = 1, then each node's _backward from the output back")
+        # topological order without recursion, so that long chains do not hit the recursion limit
+        order, visited = [], set()
+        stack = [(self, False)]
+        while stack:
+            node, children_done = stack.pop()
+            if children_done:
+                order.append(node)  # every input of `node` is already in `order`
+            elif node not in visited:
+                visited.add(node)
+                stack.append((node, True))
+                stack.extend((child, False) for child in node._prev)
+        self.grad = 1.0
+        for node in reversed(order):
+            node._backward()
+        ### END SOLUTION
+
+
+# %%
+check("m3_chain_rule", globals(), exercise="Value")
+
+# %% [markdown]
+# Try it: the derivative of $y = a \cdot b + \tanh(a)$ with respect to $a$ is
+# $b + 1 - \tanh(a)^2$.
+
+# %%
+try:
+    a, b = Value(0.5), Value(-2.0)
+    y_autograd = a * b + a.tanh()
+    y_autograd.backward()
+    print(f"a.grad = {a.grad:.6f}   by hand: {-2.0 + 1 - np.tanh(0.5) ** 2:.6f}")
+    print(f"b.grad = {b.grad:.6f}   by hand: {0.5:.6f}")
+except NotImplementedError:
+    print("Implement Value above to try it.")

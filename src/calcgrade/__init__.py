@@ -1,0 +1,84 @@
+"""calcgrade: the course kit and grader for "Calculus for Machine Learning".
+
+Graders import only what is listed in ``__all__``. Learners call ``check``
+inside a notebook to run a module's checks on the functions they defined.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .checks import CheckFailure, Context, Grader
+from .compare import diagnose, matches, mismatch, mismatch_dict, mismatch_steps, require_close
+from .config import Tolerance, load_course
+from .errors import CalcgradeError, ConfigError, GradingError, SubmissionError
+from .expect import as_array, as_dict, as_float, as_int, as_tuple, describe
+from .handle import Called, RemoteObject, StudentError, Submission
+from .numerics import away_from_kinks, central_gradient, relative_error, step_sizes
+from .results import CheckResult, ModuleResult
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CalcgradeError",
+    "Called",
+    "CheckFailure",
+    "CheckResult",
+    "ConfigError",
+    "Context",
+    "Grader",
+    "GradingError",
+    "ModuleResult",
+    "RemoteObject",
+    "StudentError",
+    "Submission",
+    "SubmissionError",
+    "Tolerance",
+    "as_array",
+    "as_dict",
+    "as_float",
+    "as_int",
+    "as_tuple",
+    "away_from_kinks",
+    "central_gradient",
+    "check",
+    "describe",
+    "diagnose",
+    "matches",
+    "mismatch",
+    "mismatch_dict",
+    "mismatch_steps",
+    "relative_error",
+    "require_close",
+    "step_sizes",
+]
+
+
+def check(
+    module: str,
+    namespace: dict[str, Any],
+    exercise: str | None = None,
+    *,
+    course: str | os.PathLike[str] | None = None,
+    public_only: bool = False,
+) -> ModuleResult:
+    """Run ``module``'s checks on the functions defined in ``namespace``; print the report.
+
+    Example, in a notebook cell::
+
+        from calcgrade import check
+        check("m1_derivatives", globals(), exercise="derivative")
+    """
+    from .config import find_course
+    from .report import print_report
+    from .runner import Options, check_namespace
+
+    location = course or os.environ.get("CALCGRADE_COURSE")
+    loaded = load_course(Path(location) if location else find_course())
+    result = check_namespace(
+        loaded, module, namespace, Options(exercise=exercise, public_only=public_only)
+    )
+    print_report(result)
+    return result

@@ -1,0 +1,92 @@
+"""Declaring checks: a grader is a list of checks, each grading one exercise.
+
+Points and visibility come from course_config.yml, so an instructor can
+reweight without touching code. A check body raises ``CheckFailure`` with a
+message and, where a known mistake is recognised, a hint id from the grader's
+table of hints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from .config import Tolerance, Tolerances
+
+
+class CheckFailure(Exception):
+    """A check found the submission wrong.
+
+    ``message`` is what the student sees for a hidden check: it must not name
+    hidden inputs or the reference's values. ``detail``, when given, replaces
+    it for public checks and for the instructor's copy.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, detail: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check body gets besides the submission."""
+
+    module: str
+    check_id: str
+    rng: np.random.Generator
+    tolerances: Tolerances
+    reference: ModuleType
+    hidden: bool
+
+    @property
+    def analytic(self) -> Tolerance:
+        return self.tolerances.analytic
+
+    @property
+    def finite_difference(self) -> Tolerance:
+        return self.tolerances.finite_difference
+
+    @property
+    def arithmetic(self) -> Tolerance:
+        return self.tolerances.arithmetic
+
+
+CheckBody = Callable[[Any, Context], None]
+
+
+@dataclass(frozen=True)
+class CheckDef:
+    id: str
+    exercise: str
+    body: CheckBody
+
+    @property
+    def description(self) -> str:
+        doc = (self.body.__doc__ or self.id).strip()
+        return doc.splitlines()[0]
+
+
+class Grader:
+    """One module's checks and the hints for the mistakes they recognise."""
+
+    def __init__(self, module: str, hints: dict[str, str]) -> None:
+        self.module = module
+        self.hints = dict(hints)
+        self.checks: list[CheckDef] = []
+
+    def check(self, check_id: str, exercise: str) -> Callable[[CheckBody], CheckBody]:
+        """Decorator: register ``body`` as check ``check_id`` of ``exercise``."""
+
+        def register(body: CheckBody) -> CheckBody:
+            if any(existing.id == check_id for existing in self.checks):
+                raise ValueError(f"{self.module}: duplicate check id {check_id!r}")
+            self.checks.append(CheckDef(check_id, exercise, body))
+            return body
+
+        return register

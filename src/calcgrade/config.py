@@ -1,0 +1,169 @@
+"""course_config.yml: the course's modules, exercises, points, tolerances and limits.
+
+The file is validated on load; an error names the file, the key and what was
+expected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError
+
+CONFIG_NAME = "course_config.yml"
+
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tolerance(_Strict):
+    """Elementwise test ``|got - expected| <= atol + rtol * |expected|``."""
+
+    rtol: NonNegative
+    atol: NonNegative
+
+
+class Tolerances(_Strict):
+    analytic: Tolerance = Tolerance(rtol=1e-7, atol=1e-12)
+    finite_difference: Tolerance = Tolerance(rtol=1e-5, atol=1e-8)
+    arithmetic: Tolerance = Tolerance(rtol=1e-9, atol=1e-12)
+
+
+class Limits(_Strict):
+    call_timeout_s: Positive = 5.0
+    load_timeout_s: Positive = 30.0
+    submission_timeout_s: Positive = 120.0
+    memory_mb: Annotated[int, Field(ge=256)] = 2048
+    output_kb: Annotated[int, Field(ge=1)] = 64
+
+
+class CheckSpec(_Strict):
+    points: NonNegative
+    visibility: Literal["public", "hidden"] = "hidden"
+
+
+class ExerciseSpec(_Strict):
+    going_deeper: bool = False
+    checks: dict[str, CheckSpec] = Field(min_length=1)
+
+    @property
+    def points(self) -> float:
+        return sum(check.points for check in self.checks.values())
+
+
+class ModuleSpec(_Strict):
+    title: str
+    limits: Limits | None = None
+    tolerances: Tolerances | None = None
+    exercises: dict[str, ExerciseSpec] = Field(min_length=1)
+
+
+class Paths(_Strict):
+    graders: str = "graders"
+    reference: str = "reference"
+
+
+class CourseSpec(_Strict):
+    course: str
+    version: str
+    seed: int
+    paths: Paths = Paths()
+    tolerances: Tolerances = Tolerances()
+    limits: Limits = Limits()
+    modules: dict[str, ModuleSpec] = Field(min_length=1)
+
+
+class Course:
+    """A loaded course: the validated spec plus where its files live."""
+
+    def __init__(self, spec: CourseSpec, root: Path, fingerprint: str) -> None:
+        self.spec = spec
+        self.root = root
+        self.fingerprint = fingerprint
+
+    @property
+    def version(self) -> str:
+        return f"{self.spec.version}+{self.fingerprint[:12]}"
+
+    def module(self, name: str) -> ModuleSpec:
+        try:
+            return self.spec.modules[name]
+        except KeyError:
+            known = ", ".join(self.spec.modules)
+            raise ConfigError(f"unknown module {name!r}; the course has: {known}") from None
+
+    def limits(self, module: str) -> Limits:
+        return self.module(module).limits or self.spec.limits
+
+    def tolerances(self, module: str) -> Tolerances:
+        return self.module(module).tolerances or self.spec.tolerances
+
+    def grader_path(self, module: str) -> Path:
+        return self.root / self.spec.paths.graders / f"{module}.py"
+
+    def reference_path(self, module: str) -> Path:
+        return self.root / self.spec.paths.reference / f"{module}.py"
+
+
+def load_course(path: Path) -> Course:
+    """Load and validate a course_config.yml (or the folder holding one)."""
+    if path.is_dir():
+        path = path / CONFIG_NAME
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the course config ({error.strerror})") from None
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    try:
+        spec = CourseSpec.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_explain(path, error)) from None
+    return Course(spec, path.parent.resolve(), _fingerprint(path.parent, spec, raw))
+
+
+def _explain(path: Path, error: ValidationError) -> str:
+    lines = [f"{path}: {error.error_count()} problem(s) in the course config"]
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        got = problem.get("input")
+        shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+        lines.append(f"  {key}: {problem['msg']}{shown}")
+    return "\n".join(lines)
+
+
+def _fingerprint(root: Path, spec: CourseSpec, raw: bytes) -> str:
+    """A hash of the config, the graders and the reference: the course version."""
+    digest = hashlib.sha256(raw)
+    for folder in (spec.paths.graders, spec.paths.reference):
+        for file in sorted((root / folder).glob("*.py")):
+            digest.update(file.name.encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def find_course(start: Path | None = None) -> Path:
+    """The nearest course_config.yml at or above ``start`` (default: the cwd),
+    else the one of the source checkout calcgrade was installed from."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+    checkout = Path(__file__).resolve().parents[2] / CONFIG_NAME
+    if checkout.is_file():
+        return checkout
+    raise ConfigError(
+        f"no {CONFIG_NAME} found in {here} or its parents; pass --course PATH "
+        "or set CALCGRADE_COURSE"
+    )

@@ -1,0 +1,255 @@
+"""The submission handle: the only way a grader touches student code.
+
+A grader calls functions, makes instances, calls methods and gets or sets
+attributes through a ``Submission``. Arguments and results cross as plain data
+(see ``calcgrade_worker.wire``), both when the code runs in a sandboxed worker
+and when it runs in the learner's own notebook, so graders behave the same on
+both sides. A callable passed as an argument stays with the grader: the student
+receives a stand-in that calls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from calcgrade_worker import wire
+
+from .errors import GradingError
+
+Message = dict[str, Any]
+
+
+class Transport(Protocol):
+    """Carries one request to the student's code and brings back its reply."""
+
+    generation: int
+
+    def request(self, message: Message, on_callback: Callable[[Message], Message]) -> Message:
+        """Send ``message``; answer callbacks until the result arrives."""
+        ...
+
+
+class RemoteObject:
+    """An object that lives with the student's code (an instance, a node...)."""
+
+    def __init__(self, ref: int, type_name: str, generation: int) -> None:
+        self.ref = ref
+        self.type_name = type_name
+        self.generation = generation
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name} object>"
+
+
+@dataclass(frozen=True)
+class Called:
+    """A call's result together with its arguments as they are after the call."""
+
+    value: Any
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+class StudentError(Exception):
+    """Student code raised an exception."""
+
+    def __init__(self, error: Message) -> None:
+        self.type_name = str(error.get("type", "Exception"))
+        self.message = str(error.get("message", ""))
+        self.frames: list[Message] = list(error.get("frames", []))
+        self.syntax: Message | None = error.get("syntax")
+        self.call = ""
+        super().__init__(self.describe())
+
+    @property
+    def not_implemented(self) -> bool:
+        return self.type_name == "NotImplementedError"
+
+    def where(self) -> str:
+        """The innermost place in the student's code, as 'file, line N, in f: `code`'."""
+        if self.syntax:
+            place = f"{self.syntax['file']}, line {self.syntax['line']}"
+            return f"{place}: `{self.syntax['code']}`" if self.syntax["code"] else place
+        if not self.frames:
+            return ""
+        frame = self.frames[-1]
+        place = f"{frame['file']}, line {frame['line']}, in {frame['function']}"
+        return f"{place}: `{frame['code']}`" if frame.get("code") else place
+
+    def describe(self) -> str:
+        text = f"{self.type_name}: {self.message}" if self.message else self.type_name
+        where = self.where()
+        return f"{text} ({where})" if where else text
+
+
+class NotDefined(Exception):
+    """The submission does not define a name the grader needs."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"{name!r} is not defined")
+
+
+class StudentTimeout(Exception):
+    """Student code ran past its deadline and was stopped."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(f"did not finish within {seconds:g} s")
+
+
+class WorkerDied(Exception):
+    """The student's process ended in the middle of a call."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class Submission:
+    """What a grader holds: the student's top-level names, callable through a transport."""
+
+    def __init__(self, transport: Transport, names: dict[str, str], source: str = "") -> None:
+        self._transport = transport
+        self.names = dict(names)
+        self.source = source
+
+    def imported_modules(self) -> list[str]:
+        """The names of the modules loaded in the student's process so far."""
+        reply = self._request({"op": "modules"}, {})
+        names = self._decode(reply.get("value"), {})
+        if type(names) is not list or not all(type(name) is str for name in names):
+            raise wire.WireError("the worker sent a malformed module list")
+        return names
+
+    def defines(self, name: str) -> bool:
+        """Whether the submission defines ``name`` at top level."""
+        return name in self.names
+
+    # -- calls ---------------------------------------------------------------
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call the student's top-level function (or class) ``name``."""
+        return self._call(self._name(name), None, args, kwargs, keep=False).value
+
+    def call_keep(self, name: str, *args: Any, **kwargs: Any) -> Called:
+        """Like ``call``, and also return the arguments as they are afterwards."""
+        return self._call(self._name(name), None, args, kwargs, keep=True)
+
+    def method(self, obj: RemoteObject, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call method ``name`` of an object made by the student's code."""
+        return self._call(self._ref(obj), name, args, kwargs, keep=False).value
+
+    def method_keep(self, obj: RemoteObject, name: str, *args: Any, **kwargs: Any) -> Called:
+        return self._call(self._ref(obj), name, args, kwargs, keep=True)
+
+    def _name(self, name: str) -> Message:
+        if name not in self.names:
+            raise NotDefined(name)
+        return {"name": name}
+
+    def get(self, obj: RemoteObject, attr: str) -> Any:
+        reply = self._request({"op": "get", "target": self._ref(obj), "attr": attr}, {})
+        return self._decode(reply.get("value"), {})
+
+    def set(self, obj: RemoteObject, attr: str, value: Any) -> None:
+        callbacks: dict[int, Callable[..., Any]] = {}
+        message = {
+            "op": "set",
+            "target": self._ref(obj),
+            "attr": attr,
+            "value": self._encode(value, callbacks),
+        }
+        self._request(message, callbacks)
+
+    # -- plumbing ------------------------------------------------------------
+
+    def _call(
+        self,
+        target: Message,
+        attr: str | None,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        keep: bool,
+    ) -> Called:
+        callbacks: dict[int, Callable[..., Any]] = {}
+        message = {
+            "op": "call",
+            "target": target,
+            "attr": attr,
+            "keep": keep,
+            "args": self._encode(tuple(args), callbacks),
+            "kwargs": self._encode(dict(kwargs), callbacks),
+        }
+        try:
+            reply = self._request(message, callbacks)
+        except StudentError as error:
+            error.call = str(target.get("name") or attr)
+            raise
+        value = self._decode(reply.get("value"), callbacks)
+        if not keep:
+            return Called(value, (), {})
+        after_args = self._decode(reply.get("args"), callbacks)
+        after_kwargs = self._decode(reply.get("kwargs"), callbacks)
+        if type(after_args) is not tuple or type(after_kwargs) is not dict:
+            raise wire.WireError("the worker sent malformed arguments back")
+        return Called(value, after_args, after_kwargs)
+
+    def _request(self, message: Message, callbacks: dict[int, Callable[..., Any]]) -> Message:
+        def on_callback(request: Message) -> Message:
+            return self._run_callback(request, callbacks)
+
+        reply = self._transport.request(message, on_callback)
+        if reply.get("kind") != "result":
+            raise wire.WireError("the worker sent an unexpected message")
+        if not reply.get("ok"):
+            raise StudentError(dict(reply.get("error") or {}))
+        return reply
+
+    def _run_callback(self, request: Message, callbacks: dict[int, Callable[..., Any]]) -> Message:
+        function = callbacks.get(request.get("id"))  # type: ignore[arg-type]
+        if function is None:
+            raise wire.WireError("the worker called back an unknown function")
+        args = self._decode(request.get("args"), callbacks)
+        kwargs = self._decode(request.get("kwargs"), callbacks)
+        if type(args) is not tuple or type(kwargs) is not dict:
+            raise wire.WireError("malformed callback arguments")
+        try:
+            result = function(*args, **kwargs)
+            return {"op": "return", "value": self._encode(result, callbacks)}
+        except Exception as error:  # reported to the student's code as an exception
+            return {"op": "raise", "message": f"{type(error).__name__}: {error}"}
+
+    def _ref(self, obj: RemoteObject) -> Message:
+        if type(obj) is not RemoteObject:
+            raise GradingError(f"expected an object made by the submission, got {obj!r}")
+        if obj.generation != self._transport.generation:
+            raise GradingError("this object belongs to a worker that has been restarted")
+        return {"ref": obj.ref}
+
+    def _encode(self, value: Any, callbacks: dict[int, Callable[..., Any]]) -> Any:
+        def fallback(item: Any) -> Any:
+            if type(item) is RemoteObject:
+                return {"r": self._ref(item)["ref"], "type": item.type_name}
+            if callable(item):
+                callback_id = len(callbacks) + 1
+                callbacks[callback_id] = item
+                return {"c": callback_id}
+            raise GradingError(f"cannot send {type(item).__name__} to student code")
+
+        return wire.encode(value, fallback)
+
+    def _decode(self, data: Any, callbacks: dict[int, Callable[..., Any]]) -> Any:
+        generation = self._transport.generation
+
+        def on_ref(ref: int, type_name: str) -> RemoteObject:
+            return RemoteObject(ref, type_name, generation)
+
+        def on_callable(callback_id: int) -> Any:
+            if callback_id not in callbacks:
+                raise wire.WireError("unknown callable reference")
+            return callbacks[callback_id]
+
+        return wire.decode(data, on_ref, on_callable)

@@ -1,0 +1,78 @@
+"""Frozen, JSON-serialisable grading results (never pickled)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["passed", "failed", "error", "timeout"]
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check.
+
+    ``message`` is safe to show the student; ``detail`` is the instructor's
+    copy (for hidden checks it may name hidden inputs and expected values).
+    """
+
+    id: str
+    exercise: str
+    score: float
+    max_score: float
+    status: Status
+    message: str
+    hint: str | None = None
+    hint_id: str | None = None
+    visibility: Literal["public", "hidden"] = "hidden"
+    detail: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ModuleResult:
+    """Everything about grading one submission for one module."""
+
+    module: str
+    score: float
+    max_score: float
+    isolation: str
+    checks: tuple[CheckResult, ...]
+    submission: str = ""
+    submission_sha256: str = ""
+    course_version: str = ""
+    seed: int = 0
+    load_notes: tuple[str, ...] = ()
+    output: str = ""
+    seconds: float = 0.0
+    schema_version: int = SCHEMA_VERSION
+    exercises: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["checks"] = [dataclasses.asdict(check) for check in self.checks]
+        data["load_notes"] = list(self.load_notes)
+        return data
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModuleResult:
+        values = dict(data)
+        values["checks"] = tuple(CheckResult(**check) for check in data["checks"])
+        values["load_notes"] = tuple(data.get("load_notes", ()))
+        return cls(**values)
+
+
+def summarise(checks: tuple[CheckResult, ...]) -> dict[str, dict[str, float]]:
+    """Points per exercise, in the order the checks come."""
+    table: dict[str, dict[str, float]] = {}
+    for check in checks:
+        row = table.setdefault(check.exercise, {"score": 0.0, "max_score": 0.0})
+        row["score"] += check.score
+        row["max_score"] += check.max_score
+    return table

@@ -1,0 +1,312 @@
+"""Grading one submission for one module: load the grader, run its checks, score.
+
+The grader and the reference are imported here, in the trusted process; the
+student's code is reached only through a ``Submission`` handle.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+import traceback
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from calcgrade_worker import wire
+
+from .checks import CheckDef, CheckFailure, Context, Grader
+from .config import Course
+from .errors import ConfigError, GradingError
+from .handle import NotDefined, StudentError, StudentTimeout, Submission, WorkerDied
+from .inprocess import InProcessTransport
+from .results import CheckResult, ModuleResult, Status, summarise
+from .sandbox import Worker, WorkerTransport
+from .submission import SourceFile, read_submission
+
+_loaded: dict[Path, ModuleType] = {}
+
+
+def _import(path: Path, name: str) -> ModuleType:
+    if path in _loaded:
+        return _loaded[path]
+    if not path.is_file():
+        raise ConfigError(f"{path}: file not found")
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ConfigError(f"{path}: cannot be imported")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _loaded[path] = module
+    return module
+
+
+def load_grader(course: Course, module: str) -> Grader:
+    """Import ``graders/<module>.py`` and check it against course_config.yml."""
+    path = course.grader_path(module)
+    grader = getattr(_import(path, f"calcgrade_graders.{module}"), "grader", None)
+    if not isinstance(grader, Grader):
+        raise ConfigError(f"{path}: defines no `grader = Grader(...)`")
+    spec = course.module(module)
+    declared = {(check.exercise, check.id) for check in grader.checks}
+    configured = {(ex, cid) for ex, exercise in spec.exercises.items() for cid in exercise.checks}
+    for exercise, check_id in sorted(configured - declared):
+        raise ConfigError(
+            f"course_config.yml: modules.{module}.exercises.{exercise}.checks.{check_id}: "
+            f"no such check in {path.name}"
+        )
+    for exercise, check_id in sorted(declared - configured):
+        raise ConfigError(
+            f"course_config.yml: modules.{module}.exercises.{exercise}.checks: "
+            f"missing check {check_id!r} (defined in {path.name})"
+        )
+    return grader
+
+
+def load_reference(course: Course, module: str) -> ModuleType:
+    return _import(course.reference_path(module), f"calcgrade_reference.{module}")
+
+
+def check_rng(seed: int, module: str, check_id: str) -> np.random.Generator:
+    """A generator per (seed, module, check): stable whatever checks run."""
+    return np.random.default_rng([seed, zlib.crc32(module.encode()), zlib.crc32(check_id.encode())])
+
+
+@dataclass(frozen=True)
+class Options:
+    seed: int | None = None
+    public_only: bool = False
+    exercise: str | None = None
+
+
+def grade_file(
+    course: Course, module: str, path: Path, options: Options = Options()
+) -> ModuleResult:
+    """Grade a submission file in a worker at the basic isolation level."""
+    source = read_submission(path)
+    limits = course.limits(module)
+    budget = limits.submission_timeout_s
+
+    def make_worker() -> Worker:
+        return Worker(limits.memory_mb, int(budget) + 5, limits.output_kb)
+
+    transport = WorkerTransport(
+        make_worker, source.load_message(), limits.call_timeout_s, limits.load_timeout_s
+    )
+    started = time.monotonic()
+    transport.budget_deadline = started + budget
+    notes = list(source.notes)
+    try:
+        loaded = _load(transport, source, notes)
+        code = "\n".join(cell.source for cell in source.cells)
+        checks = _run_checks(
+            course, module, Submission(transport, loaded.names, code), loaded, options, transport
+        )
+    finally:
+        transport.close()
+    return _result(
+        course,
+        module,
+        checks,
+        transport.isolation,
+        options,
+        started,
+        submission=str(path),
+        sha256=source.sha256,
+        notes=notes,
+        output=transport.output(),
+    )
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What loading left: the names defined, and why others may be missing."""
+
+    names: dict[str, str]
+    problem: str | None = None
+    timed_out: bool = False
+
+
+def _load(transport: WorkerTransport, source: SourceFile, notes: list[str]) -> _Loaded:
+    """Start the worker and run the submission's code."""
+    if source.problem:
+        return _Loaded({}, source.problem)
+    try:
+        report = transport.load()
+    except StudentTimeout as timeout:
+        return _Loaded(
+            {},
+            f"your code did not finish running within {timeout.seconds:g} s "
+            "(an endless loop or a long computation at top level?)",
+            timed_out=True,
+        )
+    except WorkerDied as died:
+        return _Loaded({}, f"running your code ended its process ({died.reason})")
+    except wire.WireError as error:
+        return _Loaded({}, f"running your code broke the connection to the grader ({error})")
+    names = report.get("names") or {}
+    if type(names) is not dict:
+        raise GradingError("the worker sent a malformed load report")
+    problems = [StudentError(error) for error in report.get("errors") or []]
+    for problem in problems:
+        notes.append(f"running your code raised {problem.describe()}")
+    reason = f"your code raised {problems[0].describe()}" if problems else None
+    return _Loaded({str(k): str(v) for k, v in names.items()}, reason)
+
+
+def check_namespace(
+    course: Course, module: str, namespace: dict[str, Any], options: Options = Options()
+) -> ModuleResult:
+    """Grade names already defined in ``namespace`` (a notebook's globals), in process."""
+    limits = course.limits(module)
+    transport = InProcessTransport(namespace, limits.call_timeout_s)
+    names = {name: "value" for name in namespace if not name.startswith("_")}
+    started = time.monotonic()
+    checks = _run_checks(
+        course, module, Submission(transport, names), _Loaded(names), options, None
+    )
+    return _result(course, module, checks, transport.isolation, options, started)
+
+
+def _result(
+    course: Course,
+    module: str,
+    checks: list[CheckResult],
+    isolation: str,
+    options: Options,
+    started: float,
+    submission: str = "",
+    sha256: str = "",
+    notes: Iterable[str] = (),
+    output: str = "",
+) -> ModuleResult:
+    frozen = tuple(checks)
+    return ModuleResult(
+        module=module,
+        score=round(sum(c.score for c in frozen), 6),
+        max_score=round(sum(c.max_score for c in frozen), 6),
+        isolation=isolation,
+        checks=frozen,
+        submission=submission,
+        submission_sha256=sha256,
+        course_version=course.version,
+        seed=options.seed if options.seed is not None else course.spec.seed,
+        load_notes=tuple(notes),
+        output=output,
+        seconds=round(time.monotonic() - started, 3),
+        exercises=summarise(frozen),
+    )
+
+
+def _run_checks(
+    course: Course,
+    module: str,
+    submission: Submission,
+    loaded: _Loaded,
+    options: Options,
+    transport: WorkerTransport | None,
+) -> list[CheckResult]:
+    grader = load_grader(course, module)
+    reference = load_reference(course, module)
+    spec = course.module(module)
+    seed = options.seed if options.seed is not None else course.spec.seed
+    results = []
+    for check in grader.checks:
+        check_spec = spec.exercises[check.exercise].checks[check.id]
+        if options.public_only and check_spec.visibility != "public":
+            continue
+        if options.exercise is not None and check.exercise != options.exercise:
+            continue
+        context = Context(
+            module=module,
+            check_id=check.id,
+            rng=check_rng(seed, module, check.id),
+            tolerances=course.tolerances(module),
+            reference=reference,
+            hidden=check_spec.visibility == "hidden",
+        )
+        out_of_time = transport is not None and time.monotonic() >= transport.budget_deadline
+        started = time.perf_counter()
+        if loaded.timed_out:
+            outcome = _Outcome("timeout", loaded.problem or "")
+        elif out_of_time:
+            outcome = _Outcome("timeout", "not run: the submission used up its time budget")
+        else:
+            outcome = _run_one(check, submission, context, loaded.problem, grader)
+        results.append(
+            CheckResult(
+                id=check.id,
+                exercise=check.exercise,
+                score=check_spec.points if outcome.status == "passed" else 0.0,
+                max_score=check_spec.points,
+                status=outcome.status,
+                message=outcome.detail
+                if not context.hidden and outcome.detail
+                else outcome.message,
+                hint=grader.hints.get(outcome.hint_id) if outcome.hint_id else None,
+                hint_id=outcome.hint_id,
+                visibility=check_spec.visibility,
+                detail=outcome.detail,
+                seconds=round(time.perf_counter() - started, 4),
+            )
+        )
+    return results
+
+
+@dataclass
+class _Outcome:
+    status: Status
+    message: str
+    detail: str | None = None
+    hint_id: str | None = None
+
+
+def _run_one(
+    check: CheckDef,
+    submission: Submission,
+    context: Context,
+    load_problem: str | None,
+    grader: Grader,
+) -> _Outcome:
+    try:
+        check.body(submission, context)
+    except CheckFailure as failure:
+        if failure.hint is not None and failure.hint not in grader.hints:
+            raise GradingError(
+                f"{grader.module}: check {check.id} names unknown hint {failure.hint!r}"
+            ) from None
+        return _Outcome("failed", failure.message, failure.detail, failure.hint)
+    except NotDefined as missing:
+        text = f"`{missing.name}` is not defined in your submission"
+        if load_problem:
+            text += f"; {load_problem}"
+        return _Outcome("failed", text)
+    except StudentError as error:
+        name = f"`{error.call}`" if error.call else "your code"
+        if error.not_implemented:
+            return _Outcome(
+                "failed", f"{name} is not implemented yet (it raises NotImplementedError)"
+            )
+        return _Outcome("failed", f"{name} raised {error.describe()}")
+    except StudentTimeout as timeout:
+        return _Outcome(
+            "timeout",
+            f"your code did not finish within {timeout.seconds:g} s "
+            "(an endless loop, or far too many steps?); it was stopped",
+        )
+    except WorkerDied as died:
+        return _Outcome("failed", f"your code ended its own process: {died.reason}")
+    except wire.WireError as error:
+        return _Outcome("failed", f"your code sent data the grader cannot accept ({error})")
+    except Exception:
+        return _Outcome(
+            "error",
+            "the grader itself failed on this check; tell your instructor",
+            traceback.format_exc(limit=8),
+        )
+    return _Outcome("passed", check.description)

@@ -1,0 +1,281 @@
+"""Student workers: separate processes with limits, deadlines and output caps.
+
+Basic isolation (DESIGN.md): a subprocess of a clean environment in a fresh
+temporary directory, with rlimits set before any student code runs, its own
+process group killed from outside on every deadline, and its stdout and stderr
+drained into a capped buffer that is never parsed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import calcgrade_worker
+from calcgrade_worker import wire
+
+from .errors import GradingError
+from .handle import Message, StudentTimeout, WorkerDied
+
+WORKER_DIR = Path(calcgrade_worker.__file__).resolve().parent.parent
+BOOT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from calcgrade_worker.serve import main; main(sys.argv[2:])"
+)
+START_TIMEOUT_S = 30.0
+PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+class CappedOutput:
+    """Drains a pipe in a thread, keeping at most ``cap`` bytes."""
+
+    def __init__(self, fd: int, cap: int) -> None:
+        self.cap = cap
+        self.data = bytearray()
+        self.dropped = 0
+        self._thread = threading.Thread(target=self._drain, args=(fd,), daemon=True)
+        self._thread.start()
+
+    def _drain(self, fd: int) -> None:
+        with os.fdopen(fd, "rb", buffering=0) as stream:
+            while chunk := stream.read(65536):
+                room = self.cap - len(self.data)
+                self.data += chunk[:room]
+                self.dropped += max(0, len(chunk) - room)
+
+    def text(self) -> str:
+        self._thread.join(timeout=1.0)
+        text = self.data.decode("utf-8", errors="replace")
+        if self.dropped:
+            text += f"\n[... {self.dropped} more bytes of output not kept]"
+        return text
+
+
+class Worker:
+    """One student process at the basic isolation level."""
+
+    isolation = "basic"
+
+    def __init__(self, memory_mb: int, cpu_seconds: int, output_kb: int) -> None:
+        self.limits = {
+            "memory_bytes": memory_mb * 1024 * 1024,
+            "cpu_seconds": cpu_seconds,
+            "file_bytes": 16 * 1024 * 1024,
+            "open_files": 256,
+            "core_bytes": 0,
+        }
+        self.output_cap = output_kb * 1024
+        self.process: subprocess.Popen[bytes] | None = None
+        self.workdir: str | None = None
+        self.outputs: list[CappedOutput] = []
+        self._buffer = bytearray()
+
+    def start(self) -> None:
+        self.workdir = tempfile.mkdtemp(prefix="calcgrade-")
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        out_r, out_w = os.pipe()
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": self.workdir,
+            "TMPDIR": self.workdir,
+            "LANG": "C.UTF-8",
+            "MPLBACKEND": "Agg",
+            "MPLCONFIGDIR": self.workdir,
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+        }
+        env.update({key: os.environ[key] for key in PASSED_ENV if key in os.environ})
+        argv = [
+            sys.executable,
+            "-I",
+            "-c",
+            BOOT,
+            str(WORKER_DIR),
+            str(to_worker_r),
+            str(from_worker_w),
+            json.dumps(self.limits),
+        ]
+        try:
+            self.process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=out_w,
+                pass_fds=(to_worker_r, from_worker_w),
+                cwd=self.workdir,
+                env=env,
+                start_new_session=True,
+            )
+        except OSError as error:
+            raise GradingError(f"could not start a worker: {error}") from None
+        finally:
+            for fd in (to_worker_r, from_worker_w, out_w):
+                os.close(fd)
+        self._requests = os.fdopen(to_worker_w, "wb", buffering=0)
+        self._replies_fd = from_worker_r
+        self._buffer = bytearray()
+        self.outputs.append(CappedOutput(out_r, self.output_cap))
+
+    def send(self, message: Message) -> None:
+        try:
+            wire.send(self._requests, message)
+        except (BrokenPipeError, OSError):
+            raise WorkerDied(self._death()) from None
+
+    def receive(self, deadline: float) -> Message:
+        """The next message from the worker, or StudentTimeout at ``deadline``."""
+        header = struct.calcsize(">I")
+        while True:
+            if len(self._buffer) >= header:
+                (size,) = struct.unpack(">I", self._buffer[:header])
+                if size > wire.MAX_MESSAGE_BYTES:
+                    self.kill()
+                    raise WorkerDied(f"sent a message of {size} bytes, over the limit")
+                if len(self._buffer) >= header + size:
+                    body = bytes(self._buffer[header : header + size])
+                    del self._buffer[: header + size]
+                    return wire.parse(body)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise StudentTimeout(0)
+            ready, _, _ = select.select([self._replies_fd], [], [], remaining)
+            if ready:
+                chunk = os.read(self._replies_fd, 1 << 20)
+                if not chunk:
+                    raise WorkerDied(self._death())
+                self._buffer += chunk
+
+    def _death(self) -> str:
+        if self.process is None:
+            return "the worker is not running"
+        try:
+            code = self.process.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return "the worker stopped answering"
+        if code < 0:
+            name = signal.Signals(-code).name
+            return f"the process was killed by {name}" + (
+                " (CPU time limit)" if name == "SIGXCPU" else ""
+            )
+        return f"the process exited with status {code}"
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        self.kill()
+        if self.process is not None:
+            self._requests.close()
+            os.close(self._replies_fd)
+            self.process = None
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    def output(self) -> str:
+        return "\n".join(part.text() for part in self.outputs if part.data or part.dropped)
+
+
+class WorkerTransport:
+    """Requests to a worker, restarting it (and reloading the submission) after a kill."""
+
+    def __init__(
+        self,
+        make_worker: Callable[[], Worker],
+        load: Message,
+        call_timeout_s: float,
+        load_timeout_s: float,
+    ) -> None:
+        self.make_worker = make_worker
+        self.load_message = load
+        self.call_timeout_s = call_timeout_s
+        self.load_timeout_s = load_timeout_s
+        self.generation = 0
+        self.worker: Worker | None = None
+        self.budget_deadline = float("inf")
+        self.finished_output: list[str] = []
+        self.isolation = "basic"
+
+    def load(self) -> Message:
+        """Start a worker and load the submission; return the load report."""
+        worker = self._start()
+        worker.send(self.load_message)
+        deadline = min(time.monotonic() + self.load_timeout_s, self.budget_deadline)
+        try:
+            reply = worker.receive(deadline)
+        except StudentTimeout:
+            self.close()
+            raise StudentTimeout(self.load_timeout_s) from None
+        if reply.get("kind") != "loaded":
+            raise wire.WireError("the worker did not report its load")
+        return reply
+
+    def _start(self, attempts: int = 2) -> Worker:
+        """A fresh worker that said it is ready; GradingError if none would start."""
+        self.close()
+        problem = ""
+        for _ in range(attempts):
+            worker = self.make_worker()
+            self.isolation = worker.isolation
+            worker.start()
+            self.worker = worker
+            self.generation += 1
+            try:
+                if worker.receive(time.monotonic() + START_TIMEOUT_S).get("kind") == "ready":
+                    return worker
+                problem = "it sent an unexpected first message"
+            except (StudentTimeout, WorkerDied, wire.WireError) as error:
+                problem = str(error) or "it did not answer in time"
+            self.close()
+        raise GradingError(f"the worker process would not start: {problem}")
+
+    def request(self, message: Message, on_callback: Callable[[Message], Message]) -> Message:
+        if self.worker is None or self.worker.process is None:
+            self.load()
+        worker = self.worker
+        assert worker is not None
+        seconds = self.call_timeout_s
+        deadline = min(time.monotonic() + seconds, self.budget_deadline)
+        try:
+            worker.send(message)
+            while True:
+                reply = worker.receive(deadline)
+                if reply.get("kind") != "callback":
+                    return reply
+                worker.send(on_callback(reply))
+        except StudentTimeout:
+            self.close()
+            raise StudentTimeout(seconds) from None
+        except (WorkerDied, wire.WireError):
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.finished_output.append(self.worker.output())
+            self.worker = None
+
+    def output(self) -> str:
+        return "\n".join(text for text in self.finished_output if text)

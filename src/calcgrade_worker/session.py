@@ -1,0 +1,226 @@
+"""Runs a submission's code and answers the grader's requests about it.
+
+A ``Session`` owns the submission's namespace and the objects it handed out by
+reference. It is used by the sandboxed worker (``serve``) and, for the
+in-notebook check on a learner's own machine, directly in process. Requests
+and replies are already-encoded wire data (see ``wire``), so both paths share
+the same copying and validation.
+"""
+
+from __future__ import annotations
+
+import builtins
+import linecache
+import sys
+import time
+import traceback
+import types
+from collections.abc import Callable
+from typing import Any
+
+from . import wire
+
+Callback = Callable[[int, tuple[Any, ...], dict[str, Any]], Any]
+
+MAX_TEXT = 600
+SUBMISSION_MODULE = "submission"
+
+
+class CallbackFailed(RuntimeError):
+    """Raised in student code when a function the grader passed could not run."""
+
+
+def _text(obj: object, limit: int = MAX_TEXT) -> str:
+    try:
+        text = str(obj)
+    except Exception as error:  # a hostile __str__ must not break the worker
+        text = f"[str failed for {type(obj).__name__}: {type(error).__name__}]"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, type):
+        return "class"
+    if callable(value):
+        return "function"
+    return "value"
+
+
+def _fake_calcgrade() -> types.ModuleType:
+    """What ``import calcgrade`` gives a submission: check cells do nothing here."""
+    module = types.ModuleType("calcgrade", "Grading happens outside this process.")
+    module.check = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+    return module
+
+
+class Session:
+    """A submission's namespace plus the request handlers of the protocol."""
+
+    def __init__(self, namespace: dict[str, Any] | None = None) -> None:
+        self.namespace: dict[str, Any] = namespace if namespace is not None else {}
+        self.objects: dict[int, Any] = {}
+        self.filenames: set[str] = set()
+        self.callback: Callback | None = None
+
+    # -- loading -------------------------------------------------------------
+
+    def load(self, cells: list[dict[str, Any]], stop_on_error: bool) -> dict[str, Any]:
+        """Execute the submission's code cells; report names and errors."""
+        sys.modules["calcgrade"] = _fake_calcgrade()
+        module = types.ModuleType(SUBMISSION_MODULE)
+        self.namespace = module.__dict__
+        self.namespace["__builtins__"] = builtins
+        sys.modules[SUBMISSION_MODULE] = module
+        errors = []
+        for cell in cells:
+            label, source = str(cell["label"]), str(cell["source"])
+            self.filenames.add(label)
+            linecache.cache[label] = (len(source), None, source.splitlines(True), label)
+            try:
+                code = compile(source, label, "exec")
+                exec(code, self.namespace)
+            except BaseException as error:  # SystemExit and KeyboardInterrupt too
+                errors.append(self._error(error))
+                if stop_on_error:
+                    break
+        names = {
+            name: _describe(value)
+            for name, value in list(self.namespace.items())
+            if not name.startswith("__")
+        }
+        return {"kind": "loaded", "names": names, "errors": errors}
+
+    # -- requests ------------------------------------------------------------
+
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Answer one request: call, get or set."""
+        op = request.get("op")
+        started = time.perf_counter()
+        try:
+            if op == "call":
+                reply = self._call(request)
+            elif op == "get":
+                target = self._target(request["target"])
+                reply = {"value": self._out(getattr(target, str(request["attr"])))}
+            elif op == "modules":
+                reply = {"value": sorted(name for name in list(sys.modules) if type(name) is str)}
+            elif op == "set":
+                target = self._target(request["target"])
+                setattr(target, str(request["attr"]), self._in(request["value"]))
+                reply = {"value": None}
+            else:
+                raise wire.WireError(f"unknown operation {op!r}")
+        except wire.WireError:
+            raise
+        except BaseException as error:
+            reply = {"ok": False, "error": self._error(error)}
+        reply.setdefault("ok", True)
+        reply["kind"] = "result"
+        reply["seconds"] = time.perf_counter() - started
+        return reply
+
+    def _call(self, request: dict[str, Any]) -> dict[str, Any]:
+        target = self._target(request["target"])
+        attr = request.get("attr")
+        function = target if attr is None else getattr(target, str(attr))
+        args = self._in(request.get("args", {"t": []}))
+        kwargs = self._in(request.get("kwargs", {"d": {}}))
+        if type(args) is not tuple or type(kwargs) is not dict:
+            raise wire.WireError("call needs a tuple of args and a dict of kwargs")
+        result = function(*args, **kwargs)
+        reply = {"value": self._out(result)}
+        if request.get("keep"):
+            reply["args"] = self._out(args)
+            reply["kwargs"] = self._out(kwargs)
+        return reply
+
+    def _target(self, spec: Any) -> Any:
+        if type(spec) is not dict:
+            raise wire.WireError("bad call target")
+        if "name" in spec:
+            name = str(spec["name"])
+            if name not in self.namespace:
+                raise NameError(f"name {name!r} is not defined")
+            return self.namespace[name]
+        ref = spec.get("ref")
+        if type(ref) is not int or ref not in self.objects:
+            raise wire.WireError(f"unknown object reference {ref!r}")
+        return self.objects[ref]
+
+    # -- conversion ----------------------------------------------------------
+
+    def _keep(self, value: Any) -> dict[str, Any]:
+        ref = len(self.objects) + 1
+        self.objects[ref] = value
+        return {"r": ref, "type": _text(type(value).__name__, 200)}
+
+    def _out(self, value: Any) -> Any:
+        return wire.encode(value, self._keep)
+
+    def _in(self, data: Any) -> Any:
+        return wire.decode(data, self._resolve, self._stub)
+
+    def _resolve(self, ref: int, type_name: str) -> Any:
+        if ref not in self.objects:
+            raise wire.WireError(f"unknown object reference {ref}")
+        return self.objects[ref]
+
+    def _stub(self, callable_id: int) -> Callable[..., Any]:
+        session = self
+
+        def grader_function(*args: Any, **kwargs: Any) -> Any:
+            if session.callback is None:
+                raise CallbackFailed("this function can only be called while grading")
+            return session.callback(callable_id, args, kwargs)
+
+        return grader_function
+
+    def call_back(self, send_and_wait: Callable[[dict[str, Any]], dict[str, Any]]) -> Callback:
+        """Make the callback that forwards calls of grader functions."""
+
+        def callback(callable_id: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            reply = send_and_wait(
+                {
+                    "kind": "callback",
+                    "id": callable_id,
+                    "args": self._out(args),
+                    "kwargs": self._out(kwargs),
+                }
+            )
+            if reply.get("op") == "return":
+                return self._in(reply.get("value"))
+            raise CallbackFailed(_text(reply.get("message", "the grader's function failed")))
+
+        return callback
+
+    # -- errors --------------------------------------------------------------
+
+    def _error(self, error: BaseException) -> dict[str, Any]:
+        frames = []
+        for frame in traceback.extract_tb(error.__traceback__):
+            if frame.filename in self.filenames:
+                frames.append(
+                    {
+                        "file": frame.filename,
+                        "line": frame.lineno or 0,
+                        "function": frame.name,
+                        "code": _text(frame.line or "", 200),
+                    }
+                )
+        return {
+            "type": _text(type(error).__name__, 100),
+            "message": _text(error),
+            "frames": frames[-5:],
+            "syntax": _syntax(error),
+        }
+
+
+def _syntax(error: BaseException) -> dict[str, Any] | None:
+    if not isinstance(error, SyntaxError):
+        return None
+    return {
+        "file": _text(error.filename or "", 200),
+        "line": error.lineno or 0,
+        "offset": error.offset or 0,
+        "code": _text((error.text or "").rstrip(), 200),
+    }
