@@ -40,9 +40,8 @@ def main() -> int:
             f"{solution.seconds:.2f}",
         )
     console.print(summary)
-    console.print(
-        "Try a wrong submission: calcgrade check tests/submissions/m1_derivatives/forward_difference.py"
-    )
+    wrong = "tests/submissions/m1_derivatives/forward_difference.py"
+    console.print(f"Try a wrong submission: .venv/bin/calcgrade check {wrong}", soft_wrap=True)
     return 0 if ok else 1
 
 
