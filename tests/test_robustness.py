@@ -82,7 +82,7 @@ def test_exception_names_the_function_the_error_and_the_line(tiny: Course, tmp_p
         ("return (x ** 2).astype(bool)", "square(x): got booleans, expected real numbers"),
         (
             "class A(np.ndarray):\n        pass\n    return (x ** 2).view(A)",
-            "square(x): got a A object, expected a NumPy array",
+            "square(x): got an A object, expected a NumPy array",
         ),
     ],
 )
@@ -254,3 +254,34 @@ def test_malformed_notebook_is_reported_per_exercise(
     result = run(tiny, tmp_path, text, "t1_squares.ipynb")
     assert result.score == 0
     assert all("not a readable Jupyter notebook" in c.message for c in result.checks)
+
+
+def test_monkeypatched_numpy_in_the_student_process_changes_nothing(
+    tiny: Course, tmp_path: Path
+) -> None:
+    source = (
+        "import numpy as np\n"
+        "np.allclose = lambda *a, **k: True\n"
+        "np.testing.assert_allclose = lambda *a, **k: None\n"
+        "np.isfinite = lambda x: np.ones(np.shape(x), dtype=bool)\n"
+        "def square(x):\n    return x * float('nan')\n" + GOOD_ADD_ONE
+    )
+    result = run(tiny, tmp_path, source)
+    assert {c.exercise for c in result.checks if c.status == "failed"} == {"square"}
+    assert "non-finite" in by_id(result)["square-values"].message  # type: ignore[attr-defined]
+
+
+def test_an_object_with_a_lying_eq_is_not_accepted(tiny: Course, tmp_path: Path) -> None:
+    source = (
+        "class Anything:\n"
+        "    def __eq__(self, other):\n        return True\n"
+        "    def __float__(self):\n        return 3.0\n"
+        "    def __array__(self, *a, **k):\n        import numpy\n        return numpy.ones(3)\n"
+        "def square(x):\n    return Anything()\n"
+        "def add_one(x):\n    return Anything()\n"
+    )
+    result = run(tiny, tmp_path, source)
+    assert result.score == 1  # only the mutation check: the input is left alone
+    assert by_id(result)["add-one-value"].message == (  # type: ignore[attr-defined]
+        "add_one(2.0): got an Anything object, expected a number"
+    )

@@ -20,14 +20,17 @@ def describe(value: Any) -> str:
     if value is None:
         return "None"
     if type(value) is RemoteObject:
-        return f"a {value.type_name} object"
+        return f"{_article(value.type_name)} {value.type_name} object"
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, np.generic):
         return f"a NumPy {value.dtype} scalar"
     name = type(value).__name__
-    article = "an" if name[:1] in "aeiou" else "a"
-    return f"{article} {name}"
+    return f"{_article(name)} {name}"
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in ("a", "e", "i", "o", "u") else "a"
 
 
 def _numeric(array: np.ndarray, what: str, expected: str) -> np.ndarray:

@@ -88,6 +88,7 @@ def grade_file(
     course: Course, module: str, path: Path, options: Options = Options()
 ) -> ModuleResult:
     """Grade a submission file in a worker at the basic isolation level."""
+    course.module(module)
     source = read_submission(path)
     limits = course.limits(module)
     budget = limits.submission_timeout_s

@@ -150,7 +150,7 @@ def infer_module(source: SourceFile, modules: list[str]) -> str | None:
     for module in modules:
         if module in stem:
             return module
-    prefix = re.match(r"(m\d+)(?:[_\-.]|$)", stem)
+    prefix = re.match(r"([a-z]+\d+)(?:[_\-.]|$)", stem)
     if prefix:
         matches = [m for m in modules if m.split("_")[0] == prefix.group(1)]
         if len(matches) == 1:
