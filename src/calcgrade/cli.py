@@ -9,14 +9,19 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .config import Course, find_course, load_course
 from .errors import CalcgradeError
-from .report import print_report
+from .report import print_report, print_summary
 from .runner import Options, grade_file
 from .submission import infer_module, read_submission
+
+if TYPE_CHECKING:
+    from .batch import Batch, BatchResult
+    from .classdir import ClassFolder, Entry
 
 
 def _course(path: Path | None) -> Course:
@@ -60,6 +65,13 @@ def cli() -> None:
     "--seed", type=int, help="seed for the hidden inputs [default: from course_config.yml]"
 )
 @click.option("--verbose", "-v", is_flag=True, help="show the full detail of hidden checks too")
+@click.option(
+    "--isolation",
+    type=click.Choice(["basic", "strict"]),
+    default="basic",
+    show_default=True,
+    help="how the submission's code is isolated (strict: bubblewrap, needs root)",
+)
 @course_option
 def check(
     path: Path,
@@ -69,6 +81,7 @@ def check(
     exercise: str | None,
     seed: int | None,
     verbose: bool,
+    isolation: str,
     course: Path | None,
 ) -> None:
     """Grade one submission (.py or .ipynb) and report points per exercise.
@@ -85,13 +98,119 @@ def check(
                 f"cannot tell which module {path.name} is for; pass --module "
                 f"(one of: {', '.join(loaded.spec.modules)})"
             )
-    result = grade_file(
-        loaded, module, path, Options(seed=seed, public_only=public_only, exercise=exercise)
-    )
+    options = Options(seed=seed, public_only=public_only, exercise=exercise, isolation=isolation)
+    result = grade_file(loaded, module, path, options)
     if as_json:
         click.echo(result.to_json())
     else:
         print_report(result, verbose=verbose)
+
+
+@cli.command()
+@click.argument("class_dir", type=click.Path(path_type=Path, exists=True))
+@click.option("--module", "-m", help="grade this module [default: the only module found]")
+@click.option("--all", "all_modules", is_flag=True, help="grade every module found")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="folder for gradebook.csv, results/ and feedback/",
+)
+@click.option(
+    "--workers",
+    "-j",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default=True,
+    help="submissions graded at once",
+)
+@click.option(
+    "--isolation",
+    type=click.Choice(["strict", "basic"]),
+    default=None,
+    help="strict (bubblewrap, own uid per worker) or basic "
+    "[default: strict where available, else basic with a warning]",
+)
+@click.option(
+    "--seed", type=int, help="seed for the hidden inputs [default: from course_config.yml]"
+)
+@course_option
+def grade(
+    class_dir: Path,
+    module: str | None,
+    all_modules: bool,
+    out: Path,
+    workers: int,
+    isolation: str | None,
+    seed: int | None,
+    course: Path | None,
+) -> None:
+    """Grade a class: CLASS_DIR/<student>/<module>.py|.ipynb, nbgrader's submitted/, or an LMS zip.
+
+    Writes OUT/gradebook.csv, OUT/results/<student>.json (with --all,
+    OUT/results/<student>/<module>.json) and OUT/feedback/<student>.md, then
+    prints a summary. Rerunning with the same OUT resumes: results whose
+    submission and course are unchanged are reused, not regraded.
+
+    Example:
+
+        calcgrade grade examples/class --module m1_derivatives --out graded/
+    """
+    from .batch import Batch
+    from .classdir import find_submissions
+    from .sandbox import strict_problem
+
+    loaded = _course(course)
+    if module and all_modules:
+        raise click.UsageError("give --module or --all, not both")
+    problem = strict_problem()
+    if isolation is None:
+        isolation = "basic" if problem else "strict"
+        if problem:
+            click.echo(f"warning: grading with basic isolation: {problem}", err=True)
+    elif isolation == "strict" and problem:
+        raise CalcgradeError(f"strict isolation is not available: {problem}")
+    known = list(loaded.spec.modules)
+    if module is not None:
+        loaded.module(module)
+    folder = find_submissions(class_dir, known, [module] if module else known)
+    try:
+        found = sorted({entry.module for entry in folder.entries}, key=known.index)
+        if module is None and not all_modules and len(found) > 1:
+            raise click.UsageError(
+                f"{class_dir} holds submissions for {', '.join(found)}: pass --module or --all"
+            )
+        modules = [module] if module else found
+        folder.entries = [entry for entry in folder.entries if entry.module in modules]
+        batch = Batch(
+            loaded, modules, out, Options(seed=seed, isolation=isolation), workers, all_modules
+        )
+        result = _run_with_progress(batch, folder)
+    finally:
+        folder.close()
+    print_summary(result, out, folder.layout, isolation)
+
+
+def _run_with_progress(batch: Batch, folder: ClassFolder) -> BatchResult:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    columns = (
+        TextColumn("grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+    )
+    with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
+        task = progress.add_task("", total=len(folder.entries))
+
+        def advance(entry: Entry, what: str) -> None:
+            progress.update(task, advance=1, description=f"{entry.student} ({what})")
+
+        return batch.run(folder, advance)
 
 
 def main() -> None:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from .results import CheckResult, ModuleResult
+
+if TYPE_CHECKING:
+    from .batch import BatchResult
 
 MARKS = {
     "passed": "[green]✓[/]",
@@ -70,3 +76,33 @@ def _failure(check: CheckResult, console: Console, verbose: bool) -> None:
 
 def print_report(result: ModuleResult, verbose: bool = False) -> None:
     render(result, Console(), verbose)
+
+
+def print_summary(batch: BatchResult, out: Path, layout: str, isolation: str) -> None:
+    """The end-of-batch summary: graded, ungraded, mean per module, slowest, problems."""
+    console = Console()
+    console.print(
+        f"[bold]graded {len(batch.graded)}[/], reused {batch.reused}, "
+        f"[{'red' if batch.ungraded else 'green'}]ungraded {len(batch.ungraded)}[/] "
+        f"in {batch.seconds:.1f} s  [dim]({layout} layout, isolation: {isolation})[/]"
+    )
+    by_module: dict[str, list[ModuleResult]] = {}
+    for row in batch.rows:
+        for module, result in row.results.items():
+            by_module.setdefault(module, []).append(result)
+    for module, results in by_module.items():
+        mean = sum(r.score for r in results) / len(results)
+        full = sum(r.score == r.max_score for r in results)
+        console.print(
+            f"  {escape(module)}: mean {mean:.2f} / {points(results[0].max_score)} over "
+            f"{len(results)} submissions, {full} with full marks"
+        )
+    slowest = sorted(batch.graded, key=lambda pair: pair[1].seconds, reverse=True)[:3]
+    if slowest:
+        shown = ", ".join(f"{e.student}/{e.module} {r.seconds:.1f} s" for e, r in slowest)
+        console.print(f"  slowest: {escape(shown)}")
+    for entry, why in batch.ungraded:
+        console.print(f"  [red]ungraded[/] {escape(entry.student)}/{entry.module}: {escape(why)}")
+    for problem in batch.problems:
+        console.print(f"  [yellow]not graded[/] {escape(problem)}")
+    console.print(f"  gradebook: {out / 'gradebook.csv'}; feedback: {out / 'feedback'}/")

@@ -7,6 +7,7 @@ student's code is reached only through a ``Submission`` handle.
 from __future__ import annotations
 
 import importlib.util
+import sys
 import time
 import traceback
 import zlib
@@ -26,7 +27,7 @@ from .errors import ConfigError, GradingError
 from .handle import NotDefined, StudentError, StudentTimeout, Submission, WorkerDied
 from .inprocess import InProcessTransport
 from .results import CheckResult, ModuleResult, Status, summarise
-from .sandbox import Worker, WorkerTransport
+from .sandbox import ForkServer, Worker, WorkerTransport
 from .submission import SourceFile, read_submission
 
 _loaded: dict[Path, ModuleType] = {}
@@ -41,6 +42,7 @@ def _import(path: Path, name: str) -> ModuleType:
     if spec is None or spec.loader is None:
         raise ConfigError(f"{path}: cannot be imported")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     _loaded[path] = module
     return module
@@ -82,19 +84,37 @@ class Options:
     seed: int | None = None
     public_only: bool = False
     exercise: str | None = None
+    isolation: str = "basic"
 
 
 def grade_file(
-    course: Course, module: str, path: Path, options: Options = Options()
+    course: Course,
+    module: str,
+    path: Path,
+    options: Options = Options(),
+    server: ForkServer | None = None,
 ) -> ModuleResult:
-    """Grade a submission file in a worker at the basic isolation level."""
+    """Grade a submission file in a worker forked by ``server`` (started if not given)."""
     course.module(module)
     source = read_submission(path)
+    own_server = server is None
+    if server is None:
+        server = ForkServer(options.isolation)
+    try:
+        return _grade_source(course, module, source, options, server)
+    finally:
+        if own_server:
+            server.close()
+
+
+def _grade_source(
+    course: Course, module: str, source: SourceFile, options: Options, server: ForkServer
+) -> ModuleResult:
     limits = course.limits(module)
     budget = limits.submission_timeout_s
 
     def make_worker() -> Worker:
-        return Worker(limits.memory_mb, int(budget) + 5, limits.output_kb)
+        return Worker(server, limits.memory_mb, int(budget) + 5, limits.output_kb)
 
     transport = WorkerTransport(
         make_worker, source.load_message(), limits.call_timeout_s, limits.load_timeout_s
@@ -114,10 +134,10 @@ def grade_file(
         course,
         module,
         checks,
-        transport.isolation,
+        server.isolation,
         options,
         started,
-        submission=str(path),
+        submission=str(source.path),
         sha256=source.sha256,
         notes=notes,
         output=transport.output(),

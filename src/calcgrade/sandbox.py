@@ -1,9 +1,17 @@
 """Student workers: separate processes with limits, deadlines and output caps.
 
-Basic isolation (DESIGN.md): a subprocess of a clean environment in a fresh
-temporary directory, with rlimits set before any student code runs, its own
-process group killed from outside on every deadline, and its stdout and stderr
-drained into a capped buffer that is never parsed.
+Each submission runs in a process forked from a warm fork server
+(``calcgrade_worker.zygote``) that never runs student code itself.
+
+- basic isolation: the fork server is a plain subprocess with a clean
+  environment; each worker gets a fresh temporary directory and rlimits.
+- strict isolation: the fork server runs under bubblewrap with no network, a
+  private bounded /tmp, new PID, IPC and UTS namespaces, and a read-only view of
+  only the interpreter, its packages and the worker code; each worker also runs
+  under its own unprivileged uid, with no capabilities and no-new-privs.
+
+Deadlines are enforced from the grader's side; stdout and stderr are drained
+into a capped buffer that is never parsed.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import os
 import select
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -32,7 +41,7 @@ from .handle import Message, StudentTimeout, WorkerDied
 WORKER_DIR = Path(calcgrade_worker.__file__).resolve().parent.parent
 BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from calcgrade_worker.serve import main; main(sys.argv[2:])"
+    "from calcgrade_worker.zygote import main; main(sys.argv[2:])"
 )
 START_TIMEOUT_S = 30.0
 PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -63,12 +72,241 @@ class CappedOutput:
         return text
 
 
+class ForkServer:
+    """A running fork server (basic or strict) and the workers it spawns."""
+
+    def __init__(
+        self,
+        isolation: str = "basic",
+        tmp_mb: int = 256,
+        first_uid: int = 62000,
+        preload_plotting: bool = False,
+    ) -> None:
+        if isolation not in ("basic", "strict"):
+            raise GradingError(f"unknown isolation level {isolation!r}")
+        self.isolation = isolation
+        self.tmp_mb = tmp_mb
+        self.next_uid = first_uid
+        self.first_uid = first_uid
+        self.preload_plotting = preload_plotting
+        self.process: subprocess.Popen[bytes] | None = None
+        self.control: socket.socket | None = None
+        self.host_dir: str | None = None
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        if self.isolation == "strict":
+            argv = strict_command(theirs.fileno(), self.tmp_mb)
+            workroot = "/tmp/calcgrade"
+        else:
+            self.host_dir = tempfile.mkdtemp(prefix="calcgrade-")
+            workroot = self.host_dir
+            argv = [sys.executable, "-I", "-c", BOOT, str(WORKER_DIR)]
+        argv += [str(theirs.fileno()), workroot]
+        argv += ["plotting"] if self.preload_plotting else []
+        try:
+            self.process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                pass_fds=(theirs.fileno(),),
+                env=worker_env(),
+                cwd=self.host_dir or "/",
+                start_new_session=True,
+            )
+        except OSError as error:
+            raise GradingError(f"could not start the worker server: {error}") from None
+        finally:
+            theirs.close()
+        self.control = ours
+        ours.settimeout(START_TIMEOUT_S)
+        try:
+            ready = self._reply()
+        except GradingError:
+            err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+            self.close()
+            raise GradingError(f"the worker server did not start: {err.strip()[-500:]}") from None
+        if not ready.get("ready"):
+            raise GradingError("the worker server did not start")
+        ours.settimeout(10.0)
+
+    def _reply(self) -> Message:
+        assert self.control is not None
+        try:
+            data = self.control.recv(65536)
+        except (OSError, TimeoutError):
+            data = b""
+        if not data:
+            raise GradingError("the worker server stopped answering")
+        return wire.parse(data)
+
+    def spawn(self, limits: dict[str, int]) -> tuple[int, int | None, int, int, int]:
+        """Fork a worker; return (pid, uid, request fd, reply fd, output fd)."""
+        if self.control is None:
+            self.start()
+        assert self.control is not None
+        uid = None
+        if self.isolation == "strict":
+            uid = self.next_uid
+            self.next_uid = self.first_uid + (self.next_uid - self.first_uid + 1) % 1000
+            limits = {**limits, "processes": 64}
+        to_r, to_w = os.pipe()
+        from_r, from_w = os.pipe()
+        out_r, out_w = os.pipe()
+        request = {"op": "spawn", "uid": uid, "limits": limits, "env": child_env()}
+        try:
+            socket.send_fds(self.control, [json.dumps(request).encode()], [to_r, from_w, out_w])
+            reply = self._reply()
+        except OSError as error:
+            for fd in (to_w, from_r, out_r):
+                os.close(fd)
+            raise GradingError(f"the worker server failed: {error}") from None
+        finally:
+            for fd in (to_r, from_w, out_w):
+                os.close(fd)
+        if not reply.get("ok"):
+            raise GradingError(f"the worker server refused: {reply.get('error')}")
+        return int(reply["pid"]), uid, to_w, from_r, out_r
+
+    def kill(self, pid: int, uid: int | None) -> int | None:
+        """Kill a worker (and, strict, every process of its uid); its wait status."""
+        if self.control is None:
+            return None
+        try:
+            self.control.send(json.dumps({"op": "kill", "pid": pid, "uid": uid}).encode())
+            return int(self._reply().get("status", 0))
+        except (OSError, GradingError):
+            self.close()  # an unresponsive server is killed whole, from outside
+            return None
+
+    def close(self) -> None:
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            if self.process.stderr:
+                self.process.stderr.close()
+            self.process = None
+        if self.host_dir:
+            shutil.rmtree(self.host_dir, ignore_errors=True)
+            self.host_dir = None
+
+
+def worker_env() -> dict[str, str]:
+    """The fork server's environment: nothing of the grader's but a few settings."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+    }
+    env.update({key: os.environ[key] for key in PASSED_ENV if key in os.environ})
+    return env
+
+
+def child_env() -> dict[str, str]:
+    return worker_env()
+
+
+def strict_problem() -> str | None:
+    """Why strict isolation cannot be had here, or None when it can."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed; on Debian: apt-get install -y bubblewrap"
+    if os.geteuid() != 0:
+        return "strict isolation runs each submission under its own uid, which needs root"
+    return None
+
+
+def _python_paths() -> list[str]:
+    """Folders the interpreter and its packages need, outside /usr."""
+    candidates = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        sys.base_exec_prefix,
+        os.path.dirname(os.path.realpath(sys.executable)),
+    }
+    import numpy
+
+    candidates.add(os.path.dirname(os.path.dirname(os.path.realpath(numpy.__file__))))
+    paths = sorted(p for p in candidates if not p.startswith("/usr/") and p not in ("/", "/usr"))
+    return [p for p in paths if not any(p.startswith(q + "/") for q in paths if q != p)]
+
+
+def strict_command(control_fd: int, tmp_mb: int) -> list[str]:
+    """The bubblewrap command line that starts the fork server under strict isolation."""
+    problem = strict_problem()
+    if problem:
+        raise GradingError(f"strict isolation is not available: {problem}")
+    argv = [
+        "bwrap",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        str(tmp_mb * 1024 * 1024),
+        "--tmpfs",
+        "/tmp",
+    ]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            argv += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            argv += ["--ro-bind", top, top]
+    made: set[str] = set()
+    for path in _python_paths():
+        parts = Path(path).parts
+        for depth in range(2, len(parts)):
+            parent = str(Path(*parts[:depth]))
+            if parent not in made:
+                made.add(parent)
+                argv += ["--perms", "0755", "--dir", parent]
+        argv += ["--ro-bind", path, path]
+    argv += [
+        "--ro-bind",
+        str(WORKER_DIR / "calcgrade_worker"),
+        "/opt/calcgrade/calcgrade_worker",
+        "--chdir",
+        "/tmp",
+        "--",
+        sys.executable,
+        "-I",
+        "-c",
+        BOOT,
+        "/opt/calcgrade",
+    ]
+    return argv
+
+
 class Worker:
-    """One student process at the basic isolation level."""
+    """One student process, forked by a fork server."""
 
-    isolation = "basic"
-
-    def __init__(self, memory_mb: int, cpu_seconds: int, output_kb: int) -> None:
+    def __init__(
+        self, server: ForkServer, memory_mb: int, cpu_seconds: int, output_kb: int
+    ) -> None:
+        self.server = server
+        self.isolation = server.isolation
         self.limits = {
             "memory_bytes": memory_mb * 1024 * 1024,
             "cpu_seconds": cpu_seconds,
@@ -77,65 +315,26 @@ class Worker:
             "core_bytes": 0,
         }
         self.output_cap = output_kb * 1024
-        self.process: subprocess.Popen[bytes] | None = None
-        self.workdir: str | None = None
+        self.pid: int | None = None
+        self.uid: int | None = None
+        self.status: int | None = None
         self.outputs: list[CappedOutput] = []
         self._buffer = bytearray()
 
+    @property
+    def running(self) -> bool:
+        return self.pid is not None
+
     def start(self) -> None:
-        self.workdir = tempfile.mkdtemp(prefix="calcgrade-")
-        to_worker_r, to_worker_w = os.pipe()
-        from_worker_r, from_worker_w = os.pipe()
-        out_r, out_w = os.pipe()
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": self.workdir,
-            "TMPDIR": self.workdir,
-            "LANG": "C.UTF-8",
-            "MPLBACKEND": "Agg",
-            "MPLCONFIGDIR": self.workdir,
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONHASHSEED": "0",
-        }
-        env.update({key: os.environ[key] for key in PASSED_ENV if key in os.environ})
-        argv = [
-            sys.executable,
-            "-I",
-            "-c",
-            BOOT,
-            str(WORKER_DIR),
-            str(to_worker_r),
-            str(from_worker_w),
-            json.dumps(self.limits),
-        ]
-        try:
-            self.process = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=out_w,
-                stderr=out_w,
-                pass_fds=(to_worker_r, from_worker_w),
-                cwd=self.workdir,
-                env=env,
-                start_new_session=True,
-            )
-        except OSError as error:
-            raise GradingError(f"could not start a worker: {error}") from None
-        finally:
-            for fd in (to_worker_r, from_worker_w, out_w):
-                os.close(fd)
-        self._requests = os.fdopen(to_worker_w, "wb", buffering=0)
-        self._replies_fd = from_worker_r
+        self.pid, self.uid, to_worker, self._replies_fd, out_r = self.server.spawn(self.limits)
+        self._requests = os.fdopen(to_worker, "wb", buffering=0)
         self._buffer = bytearray()
         self.outputs.append(CappedOutput(out_r, self.output_cap))
 
     def send(self, message: Message) -> None:
         try:
             wire.send(self._requests, message)
-        except (BrokenPipeError, OSError):
+        except OSError:
             raise WorkerDied(self._death()) from None
 
     def receive(self, deadline: float) -> Message:
@@ -163,35 +362,26 @@ class Worker:
                 self._buffer += chunk
 
     def _death(self) -> str:
-        if self.process is None:
-            return "the worker is not running"
-        try:
-            code = self.process.wait(timeout=2.0)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return "the worker stopped answering"
-        if code < 0:
-            name = signal.Signals(-code).name
-            return f"the process was killed by {name}" + (
-                " (CPU time limit)" if name == "SIGXCPU" else ""
-            )
-        return f"the process exited with status {code}"
+        self.kill()
+        status = self.status
+        if status is None:
+            return "the process stopped answering"
+        if os.WIFSIGNALED(status):
+            name = signal.Signals(os.WTERMSIG(status)).name
+            extra = " (CPU time limit)" if name == "SIGXCPU" else ""
+            return f"the process was killed by {name}{extra}"
+        return f"the process exited with status {os.WEXITSTATUS(status)}"
 
     def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        if self.pid is not None:
+            self.status = self.server.kill(self.pid, self.uid)
+            self.pid = None
 
     def stop(self) -> None:
         self.kill()
-        if self.process is not None:
+        if hasattr(self, "_requests") and not self._requests.closed:
             self._requests.close()
             os.close(self._replies_fd)
-            self.process = None
-        if self.workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
 
     def output(self) -> str:
         return "\n".join(part.text() for part in self.outputs if part.data or part.dropped)
@@ -251,7 +441,7 @@ class WorkerTransport:
         raise GradingError(f"the worker process would not start: {problem}")
 
     def request(self, message: Message, on_callback: Callable[[Message], Message]) -> Message:
-        if self.worker is None or self.worker.process is None:
+        if self.worker is None or not self.worker.running:
             self.load()
         worker = self.worker
         assert worker is not None

@@ -1,0 +1,544 @@
+"""Grader for m1_derivatives: central differences, the profit model and the price optimizer.
+
+The functions handed to ``derivative`` and ``optimal_price`` are grader callables:
+they stay here, and the student's code calls back into them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from calcgrade import (
+    CheckFailure,
+    Context,
+    Grader,
+    StudentError,
+    Submission,
+    Tolerance,
+    as_array,
+    as_float,
+    central_gradient,
+    matches,
+    require_close,
+)
+
+HINTS = {
+    "forward_difference": (
+        "This looks like a one-sided difference such as (f(x + h) - f(x)) / h. "
+        "Use the central difference (f(x + h) - f(x - h)) / (2 * h): it is far more accurate."
+    ),
+    "precedence_slip": (
+        "`/ 2 * h` divides by 2 and then multiplies by h. Put the denominator in "
+        "parentheses: (f(x + h) - f(x - h)) / (2 * h)."
+    ),
+    "central_difference_factor_2": (
+        "The central difference spans a gap of 2h (from x - h to x + h): "
+        "divide by (2 * h), not by h."
+    ),
+    "derivative_missing_cost": (
+        "Your derivative ignores unit_cost. By the product rule the second term is "
+        "(price - unit_cost) * (-price_sensitivity): keep the full margin (price - unit_cost)."
+    ),
+    "derivative_sign": (
+        "A sign is flipped. Units sold fall as the price rises, so d(units)/d(price) is "
+        "-price_sensitivity: profit'(p) = (base_demand - s*p) - s*(p - unit_cost). Check each sign."
+    ),
+    "derivative_product_rule": (
+        "One term of the product rule is missing: (u*v)' = u'*v + u*v' with u = price - unit_cost "
+        "and v = base_demand - price_sensitivity*price. Add both terms."
+    ),
+    "profit_modifies_prices": (
+        "Your profit changed the prices array it was given (an in-place operation such as "
+        "`price -= unit_cost`). Compute new arrays instead: margin = price - unit_cost."
+    ),
+    "optimal_price_minimum": (
+        "Your optimizer returned a price where profit is lowest, not highest. A zero slope can "
+        "be a valley: move towards the side where the slope says profit goes UP (and compare "
+        "profits with max, not min)."
+    ),
+    "optimal_price_one_sided_slope": (
+        "Your best price is off by about h/2 = 5e-6: the slope your optimizer uses looks "
+        "one-sided, (f(x + h) - f(x)) / h. Use the central difference in derivative."
+    ),
+    "optimal_price_interval": (
+        "Your optimizer returned a price outside [low, high]. Search only inside the interval, "
+        "and return low or high when the best price in it is on an edge."
+    ),
+}
+
+grader = Grader("m1_derivatives", HINTS)
+
+# ---------------------------------------------------------------------------
+# derivative
+
+
+class Recorded:
+    """A scalar function the student differentiates; remembers where it was evaluated."""
+
+    def __init__(self, formula: Callable[[float], float]) -> None:
+        self.formula = formula
+        self.points: list[float] = []
+
+    def __call__(self, x: object) -> float:
+        value = float(np.asarray(x, dtype=np.float64))
+        self.points.append(value)
+        return float(self.formula(value))
+
+
+def derivative_mistakes(f: Callable[[float], float], x: float, h: float) -> dict[str, float]:
+    """What the common wrong formulas give at (f, x, h)."""
+    plus, here, minus = f(x + h), f(x), f(x - h)
+    return {
+        "forward_difference": (plus - here) / h,
+        "precedence_slip": (plus - minus) / 2 * h,
+        "central_difference_factor_2": (plus - minus) / h,
+    }
+
+
+def backward_difference(f: Callable[[float], float], x: float, h: float) -> float:
+    return (f(x) - f(x - h)) / h
+
+
+def check_derivative(
+    sub: Submission,
+    ctx: Context,
+    formula: Callable[[float], float],
+    x: float,
+    h: float | None,
+    what: str,
+) -> None:
+    """derivative(f, x[, h]) must equal the central formula for that h, up to rounding."""
+    step = 1e-5 if h is None else h
+    f = Recorded(formula)
+    args: tuple[object, ...] = (f, x) if h is None else (f, x, h)
+    got = as_float(sub.call("derivative", *args), what)
+    expected = ctx.reference.derivative(formula, x, step)
+    mistakes = derivative_mistakes(formula, x, step)
+    sides = {x + step in f.points, x - step in f.points}
+    one_sided = x in f.points and sides == {True, False}
+    one_sided |= matches(got, backward_difference(formula, x, step), ctx.analytic)
+    require_close(
+        got,
+        expected,
+        what,
+        ctx.analytic,
+        mistakes=mistakes,
+        hint="forward_difference" if one_sided else None,
+    )
+
+
+def cube(x: float) -> float:
+    return x**3
+
+
+@grader.check("derivative-course-example", exercise="derivative")
+def derivative_example(sub: Submission, ctx: Context) -> None:
+    """derivative(f, 2.0) for f(x) = x**3 is the central difference with h = 1e-5 (about 12)"""
+    check_derivative(sub, ctx, cube, 2.0, None, "derivative(f, 2.0) with f(x) = x**3")
+
+
+@grader.check("derivative-step-size", exercise="derivative")
+def derivative_step(sub: Submission, ctx: Context) -> None:
+    """derivative(f, 2.0, 0.1) for f(x) = x**3 is (f(2.1) - f(1.9)) / 0.2 = 12.01"""
+    check_derivative(sub, ctx, cube, 2.0, 0.1, "derivative(f, 2.0, 0.1) with f(x) = x**3")
+
+
+def hidden_function(rng: np.random.Generator, kind: int) -> Callable[[float], float]:
+    """Smooth functions with a clearly nonzero second derivative (so one-sided differences show)."""
+    if kind == 0:
+        a, k, b = rng.uniform(0.5, 2.0), rng.uniform(1.5, 3.0), rng.uniform(0.5, 2.0)
+        return lambda x: a * np.exp(k * x) + b * x * x
+    if kind == 1:
+        w, b = rng.uniform(0.5, 1.5), rng.uniform(2.5, 4.0)
+        return lambda x: np.sin(w * x) + b * x * x
+    a, b, c = rng.uniform(0.5, 2.0), rng.uniform(-1.0, 1.0), rng.uniform(-2.0, 2.0)
+    return lambda x: a * x**4 + b * x**3 + 3.0 * x * x + c * x
+
+
+@grader.check("derivative-hidden-functions", exercise="derivative")
+def derivative_hidden(sub: Submission, ctx: Context) -> None:
+    """derivative matches the central difference on hidden functions, with default and given h"""
+    for kind, h in ((0, None), (1, None), (2, None), (0, 0.05), (1, 0.2), (2, 1e-3)):
+        formula = hidden_function(ctx.rng, kind)
+        x = float(ctx.rng.uniform(-1.5, 1.5))
+        what = "derivative(f, x) with the default h" if h is None else "derivative(f, x, h)"
+        check_derivative(sub, ctx, formula, x, h, what)
+
+
+# ---------------------------------------------------------------------------
+# profit
+
+SHOP = (2.0, 100.0, 5.0)  # unit_cost, base_demand, price_sensitivity of the course's shop
+
+
+def hidden_shop(rng: np.random.Generator) -> tuple[float, float, float]:
+    """unit_cost, base_demand, price_sensitivity with the best price between 6 and 25."""
+    cost, sensitivity = rng.uniform(0.5, 5.0), rng.uniform(0.5, 4.0)
+    best = rng.uniform(6.0, 25.0)
+    return float(cost), float(sensitivity * (2 * best - cost)), float(sensitivity)
+
+
+def shop_tolerance(
+    ctx: Context, price: float | np.ndarray, shop: tuple[float, float, float]
+) -> Tolerance:
+    """The analytic tolerance, with atol scaled by the size of the terms of the formula, so
+    that an expanded form (-s*p**2 + (a + s*c)*p - a*c) near a zero passes too."""
+    cost, demand, sensitivity = shop
+    p = np.abs(np.asarray(price, dtype=np.float64))
+    terms = demand * p + sensitivity * p * p + demand * cost + sensitivity * cost * p
+    return Tolerance(
+        rtol=ctx.analytic.rtol, atol=max(ctx.analytic.atol, 1e-13 * float(np.max(terms)))
+    )
+
+
+def check_profit_array(
+    sub: Submission,
+    ctx: Context,
+    prices: np.ndarray,
+    shop: tuple[float, float, float],
+    what: str,
+) -> None:
+    """profit on an array: one profit per price, the right values, the array left unchanged."""
+    called = sub.call_keep("profit", prices.copy(), *shop)
+    after = np.asarray(called.args[0])
+    modified = after.shape != prices.shape or not np.array_equal(after, prices)
+    try:
+        got = as_array(called.value, what, prices.shape)
+        expected = ctx.reference.profit(prices, *shop)
+        require_close(got, expected, what, shop_tolerance(ctx, prices, shop))
+    except CheckFailure as failure:
+        if modified:
+            failure.hint = "profit_modifies_prices"
+        raise
+    if modified:
+        raise CheckFailure(
+            f"{what}: the prices array was changed by the call; "
+            "a function must not modify the arrays it receives",
+            hint="profit_modifies_prices",
+        )
+
+
+@grader.check("profit-course-example", exercise="profit")
+def profit_example(sub: Submission, ctx: Context) -> None:
+    """profit(11.0, 2.0, 100.0, 5.0) is 405, and an array of prices gives one profit each"""
+    got = as_float(sub.call("profit", 11.0, *SHOP), "profit(11.0, 2.0, 100.0, 5.0)")
+    require_close(got, 405.0, "profit(11.0, 2.0, 100.0, 5.0)", shop_tolerance(ctx, 11.0, SHOP))
+    prices = np.array([2.0, 6.0, 11.0, 16.0, 21.0])
+    what = "profit(np.array([2.0, 6.0, 11.0, 16.0, 21.0]), 2.0, 100.0, 5.0)"
+    check_profit_array(sub, ctx, prices, SHOP, what)
+
+
+@grader.check("profit-hidden-prices", exercise="profit")
+def profit_hidden(sub: Submission, ctx: Context) -> None:
+    """profit matches (price - unit_cost) * (base_demand - sensitivity * price) on hidden shops"""
+    for _ in range(5):
+        shop = hidden_shop(ctx.rng)
+        price = float(ctx.rng.uniform(0.0, 40.0))
+        got = as_float(sub.call("profit", price, *shop), "profit(price, ...)")
+        expected = ctx.reference.profit(price, *shop)
+        require_close(got, expected, "profit(price, ...)", shop_tolerance(ctx, price, shop))
+
+
+@grader.check("profit-elementwise-arrays", exercise="profit")
+def profit_arrays(sub: Submission, ctx: Context) -> None:
+    """profit works elementwise on arrays of prices (1-D and 2-D) and leaves them unchanged"""
+    for shape in ((7,), (3, 4), (1,)):
+        shop = hidden_shop(ctx.rng)
+        prices = ctx.rng.uniform(0.0, 40.0, size=shape)
+        check_profit_array(sub, ctx, prices, shop, f"profit(prices, ...), prices of shape {shape}")
+
+
+# ---------------------------------------------------------------------------
+# profit_derivative
+
+
+def profit_derivative_mistakes(
+    price: float, cost: float, demand: float, sensitivity: float
+) -> list[tuple[str, float]]:
+    """What the common wrong derivatives give, each with its hint (a hint may have variants)."""
+    units = demand - sensitivity * price
+    margin = price - cost
+    return [
+        ("derivative_missing_cost", units - sensitivity * price),
+        ("derivative_sign", units + sensitivity * margin),
+        ("derivative_sign", demand + sensitivity * cost + 2 * sensitivity * price),
+        ("derivative_sign", demand - sensitivity * cost - 2 * sensitivity * price),
+        ("derivative_sign", -(units - sensitivity * margin)),
+        ("derivative_product_rule", units),
+        ("derivative_product_rule", -sensitivity * margin),
+    ]
+
+
+def diagnose_profit_derivative(
+    got: float, price: float, shop: tuple[float, float, float], ctx: Context
+) -> str | None:
+    """The hint of the first wrong derivative that gives ``got``."""
+    for hint, predicted in profit_derivative_mistakes(price, *shop):
+        if matches(got, predicted, shop_tolerance(ctx, price, shop)):
+            return hint
+    return None
+
+
+def check_profit_derivative(
+    sub: Submission, ctx: Context, price: float, shop: tuple[float, float, float], what: str
+) -> None:
+    got = as_float(sub.call("profit_derivative", price, *shop), what)
+    expected = ctx.reference.profit_derivative(price, *shop)
+    hint = diagnose_profit_derivative(got, price, shop, ctx)
+    require_close(got, expected, what, shop_tolerance(ctx, price, shop), hint=hint)
+
+
+@grader.check("profit-derivative-course-example", exercise="profit_derivative")
+def profit_derivative_example(sub: Submission, ctx: Context) -> None:
+    """profit_derivative(6.0, 2.0, 100.0, 5.0) is 50, and at price 11.0 it is 0"""
+    for price in (6.0, 11.0):
+        what = f"profit_derivative({price}, 2.0, 100.0, 5.0)"
+        check_profit_derivative(sub, ctx, price, SHOP, what)
+
+
+@grader.check("profit-derivative-hidden", exercise="profit_derivative")
+def profit_derivative_hidden(sub: Submission, ctx: Context) -> None:
+    """profit_derivative matches the product rule on hidden shops and prices"""
+    for _ in range(5):
+        shop = hidden_shop(ctx.rng)
+        price = float(ctx.rng.uniform(shop[0] + 1.0, 40.0))
+        check_profit_derivative(sub, ctx, price, shop, "profit_derivative(price, ...)")
+
+
+def own_profit_slope(
+    sub: Submission, ctx: Context, price: float, shop: tuple[float, float, float]
+) -> float | None:
+    """Central difference of the student's own profit at ``price``; None when their profit is
+    wrong or unusable there (the profit checks report that, so it is not graded twice)."""
+
+    def student_profit(p: np.ndarray | float) -> float:
+        return as_float(sub.call("profit", float(p), *shop), "profit(price, ...)")
+
+    try:
+        expected = ctx.reference.profit(price, *shop)
+        if not matches(student_profit(price), expected, shop_tolerance(ctx, price, shop)):
+            return None
+        return float(central_gradient(student_profit, price))
+    except (StudentError, CheckFailure):
+        return None
+
+
+@grader.check("profit-derivative-own-profit", exercise="profit_derivative")
+def profit_derivative_own(sub: Submission, ctx: Context) -> None:
+    """profit_derivative agrees with central differences of your own profit"""
+    for _ in range(4):
+        shop = hidden_shop(ctx.rng)
+        price = float(ctx.rng.uniform(shop[0] + 1.0, 40.0))
+        what = "profit_derivative(price, ...) against the slope of your profit"
+        got = as_float(sub.call("profit_derivative", price, *shop), what)
+        slope = own_profit_slope(sub, ctx, price, shop)
+        if slope is None:  # fall back to the exact slope
+            slope = ctx.reference.profit_derivative(price, *shop)
+        tol = Tolerance(
+            rtol=ctx.finite_difference.rtol,
+            atol=ctx.finite_difference.atol * max(1.0, abs(slope)),
+        )
+        hint = diagnose_profit_derivative(got, price, shop, ctx)
+        require_close(got, slope, what, tol, hint=hint)
+
+
+# ---------------------------------------------------------------------------
+# optimal_price
+
+SLACK = 1e-7  # on top of tol: rounding in the student's arithmetic and in ours
+
+
+class ProfitCurve:
+    """A profit function handed to the student's optimizer (floats, NumPy scalars or arrays)."""
+
+    def __init__(self, formula: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.formula = formula
+
+    def __call__(self, price: object) -> float | np.ndarray:
+        p = np.asarray(price, dtype=np.float64)
+        with np.errstate(all="ignore"):  # far outside the interval, exp() may overflow
+            value = np.asarray(self.formula(p), dtype=np.float64)
+        return float(value) if value.ndim == 0 else value
+
+
+class Case:
+    """An optimizer problem: the curve, the interval, the best price and where minima lie.
+
+    (A plain class: the engine imports graders without registering them in sys.modules,
+    which ``dataclasses`` needs.)
+    """
+
+    def __init__(
+        self,
+        formula: Callable[[np.ndarray], np.ndarray],
+        low: float,
+        high: float,
+        best: float,
+        tol: float | None = None,
+    ) -> None:
+        self.formula = formula
+        self.low = low
+        self.high = high
+        self.best = best
+        self.tol = tol
+
+    def minima(self, grid_size: int = 20001) -> list[float]:
+        """The prices a 'returns a minimum' optimizer would give: the argmin on the interval
+        and the worse end."""
+        grid = np.linspace(self.low, self.high, grid_size)
+        values = np.asarray(self.formula(grid))
+        f_low, f_high = float(values[0]), float(values[-1])
+        worse = [
+            end
+            for end, value in ((self.low, f_low), (self.high, f_high))
+            if value <= min(f_low, f_high)
+        ]
+        return [float(grid[int(np.argmin(values))]), *worse]
+
+
+def quadratic(cost: float, demand: float, sensitivity: float) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda p: (p - cost) * (demand - sensitivity * p)
+
+
+def one_sided_root(got: float, case: Case, tol: float) -> bool:
+    """Whether ``got`` is where a one-sided slope with the default h = 1e-5 vanishes: about
+    h/2 from the peak (f'(p) + f''(p) h/2 = 0), the trace of a forward difference in
+    ``derivative`` used by the optimizer."""
+    return any(abs(got - (case.best + shift)) <= tol + SLACK for shift in (-5e-6, 5e-6))
+
+
+def check_optimal_price(sub: Submission, ctx: Context, case: Case, what: str) -> None:
+    curve = ProfitCurve(case.formula)
+    args: tuple[object, ...] = (curve, case.low, case.high)
+    if case.tol is not None:
+        args = (*args, case.tol)
+    got = as_float(sub.call("optimal_price", *args), what)
+    tol = 1e-6 if case.tol is None else case.tol
+    distance = abs(got - case.best)
+    if distance <= tol + SLACK:
+        return
+    detail = (
+        f"{what}: got {got:.10g}, expected {case.best:.10g} "
+        f"(off by {distance:.3g}; allowed tol = {tol:g}); "
+        f"interval [{case.low:.10g}, {case.high:.10g}]"
+    )
+    near = max(1e-3 * (case.high - case.low), 10 * tol)
+    hint = None
+    if got < case.low - SLACK or got > case.high + SLACK:
+        hint = "optimal_price_interval"
+        message = f"{what}: got a price outside [low, high]"
+        detail += "; the price is outside the interval"
+    else:
+        if any(abs(got - m) <= near for m in case.minima()):
+            hint = "optimal_price_minimum"
+        elif case.low < case.best < case.high and one_sided_root(got, case, tol):
+            hint = "optimal_price_one_sided_slope"
+        message = (
+            f"{what}: got a price {distance:.2g} away from the best price (allowed tol = {tol:g})"
+        )
+    raise CheckFailure(message, hint=hint, detail=detail)
+
+
+@grader.check("optimal-price-course-example", exercise="optimal_price")
+def optimal_price_example(sub: Submission, ctx: Context) -> None:
+    """optimal_price(lambda p: profit(p, 2.0, 100.0, 5.0), 2.0, 20.0) is 11 (within tol = 1e-6)"""
+    case = Case(quadratic(*SHOP), 2.0, 20.0, 11.0)
+    check_optimal_price(sub, ctx, case, "optimal_price(course profit, 2.0, 20.0)")
+
+
+@grader.check("optimal-price-stays-in-interval", exercise="optimal_price")
+def optimal_price_interval(sub: Submission, ctx: Context) -> None:
+    """the course profit's best price in [12.0, 20.0] is 12 and in [2.0, 8.0] is 8 (the edges)"""
+    for low, high, best in ((12.0, 20.0, 12.0), (2.0, 8.0, 8.0)):
+        case = Case(quadratic(*SHOP), low, high, best)
+        check_optimal_price(sub, ctx, case, f"optimal_price(course profit, {low}, {high})")
+
+
+@grader.check("optimal-price-hidden-profits", exercise="optimal_price")
+def optimal_price_hidden(sub: Submission, ctx: Context) -> None:
+    """optimal_price finds the best price of hidden quadratic profits within tol"""
+    for tol in (None, 1e-4, None, 1e-5):
+        cost, demand, sensitivity = hidden_shop(ctx.rng)
+        best = (demand + sensitivity * cost) / (2 * sensitivity)
+        low = float(best * ctx.rng.uniform(0.1, 0.8))
+        high = float(best * ctx.rng.uniform(1.2, 3.0))
+        case = Case(quadratic(cost, demand, sensitivity), low, high, best, tol)
+        check_optimal_price(sub, ctx, case, "optimal_price(profit_fn, low, high)")
+
+
+def exponential_demand(rng: np.random.Generator) -> Case:
+    """profit = (p - c) * A * exp(-p / k): best price c + k."""
+    cost, scale, size = rng.uniform(1.0, 5.0), rng.uniform(2.0, 10.0), rng.uniform(20.0, 200.0)
+    best = cost + scale
+    low = float(cost + scale * rng.uniform(-0.5, 0.7))
+    high = float(best + scale * rng.uniform(0.5, 3.0))
+    return Case(lambda p: (p - cost) * size * np.exp(-p / scale), low, high, float(best))
+
+
+def logistic_demand(rng: np.random.Generator) -> Case:
+    """profit = (p - c) * N / (1 + exp((p - m) / w)), unimodal; best price by bisection on f'."""
+    cost = rng.uniform(1.0, 5.0)
+    middle = cost + rng.uniform(3.0, 15.0)
+    width, size = rng.uniform(1.0, 4.0), rng.uniform(50.0, 300.0)
+
+    def slope(p: float) -> float:
+        z = np.exp(-(p - middle) / width)  # 1 / (1 + exp((p - m) / w)) = z / (1 + z)
+        share = z / (1.0 + z)
+        return size * (share - (p - cost) * share * (1.0 - share) / width)
+
+    left, right = cost, middle + 20.0 * width
+    for _ in range(200):
+        mid = 0.5 * (left + right)
+        left, right = (mid, right) if slope(mid) > 0 else (left, mid)
+    best = 0.5 * (left + right)
+    low = float(cost + (best - cost) * rng.uniform(-0.5, 0.7))
+    high = float(best + width * rng.uniform(1.0, 4.0))
+    return Case(
+        lambda p: (p - cost) * size / (1.0 + np.exp((p - middle) / width)), low, high, float(best)
+    )
+
+
+@grader.check("optimal-price-smooth-curve", exercise="optimal_price")
+def optimal_price_smooth(sub: Submission, ctx: Context) -> None:
+    """optimal_price finds the best price of hidden non-quadratic, single-peaked profit curves"""
+    for make in (exponential_demand, logistic_demand, exponential_demand, logistic_demand):
+        check_optimal_price(sub, ctx, make(ctx.rng), "optimal_price(profit_fn, low, high)")
+
+
+@grader.check("optimal-price-boundary-maximum", exercise="optimal_price")
+def optimal_price_boundary(sub: Submission, ctx: Context) -> None:
+    """optimal_price returns low or high when the best price in [low, high] is on an edge"""
+    for side in ("right", "left", "right", "left"):
+        cost, demand, sensitivity = hidden_shop(ctx.rng)
+        best = (demand + sensitivity * cost) / (2 * sensitivity)
+        if side == "right":  # the peak is right of the interval: profit rises all the way
+            low = float(best * ctx.rng.uniform(0.2, 0.5))
+            high = float(best - ctx.rng.uniform(0.5, 3.0))
+            edge = high
+        else:  # the peak is left of the interval: profit falls all the way
+            low = float(best + ctx.rng.uniform(0.5, 3.0))
+            high = float(low + ctx.rng.uniform(5.0, 15.0))
+            edge = low
+        case = Case(quadratic(cost, demand, sensitivity), low, high, edge)
+        check_optimal_price(sub, ctx, case, "optimal_price(profit_fn, low, high)")
+
+
+def valley(bottom: float, depth: float, level: float) -> Callable[[np.ndarray], np.ndarray]:
+    """A profit curve with a minimum (zero slope) at ``bottom``."""
+    return lambda p: level + depth * (p - bottom) ** 2
+
+
+@grader.check("optimal-price-not-a-minimum", exercise="optimal_price")
+def optimal_price_valley(sub: Submission, ctx: Context) -> None:
+    """optimal_price does not stop at a valley (a zero slope where profit is lowest)"""
+    # the valley is near the right end: profit falls from low, bottoms out and rises a
+    # little, so the best price in [low, high] is low (f(low) > f(high))
+    for _ in range(3):
+        low = float(ctx.rng.uniform(1.0, 10.0))
+        high = float(low + ctx.rng.uniform(5.0, 20.0))
+        bottom = low + (high - low) * ctx.rng.uniform(0.75, 0.9)
+        depth, level = ctx.rng.uniform(0.5, 3.0), ctx.rng.uniform(10.0, 100.0)
+        case = Case(valley(bottom, depth, level), low, high, low)
+        check_optimal_price(sub, ctx, case, "optimal_price(profit_fn, low, high)")

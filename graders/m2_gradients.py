@@ -1,0 +1,792 @@
+"""Grader for m2_gradients: numerical gradients, the two-knob profit model, gradient ascent.
+
+Every function the student differentiates or climbs (``f``, ``grad_fn``) is a
+grader callable: it stays in this process, checks the shape it is called with,
+and records where it was evaluated, so a check can compare gradient ascent
+step by step and stop a run that climbs the wrong way.
+
+Tolerances (DESIGN.md numerics policy, values from course_config.yml):
+
+- analytic formulas (profit, its gradient, the directional derivative) against
+  the reference: ``ctx.analytic``;
+- finite differences against exact central differences with the same ``h``, or
+  against an analytic gradient: ``ctx.finite_difference`` with ``atol`` scaled by
+  ``max(1, max|expected|)``;
+- the Hessian's four-point differences divide rounding errors by ``4 h**2``
+  (``h = 1e-4``), so they get a looser tolerance:
+  ``rtol = 10 * finite_difference.rtol`` (1e-4) and ``atol = rtol * max(1, max|H|)``;
+- gradient ascent is pure arithmetic: ``ctx.arithmetic``, step by step;
+- "x is unchanged afterwards" allows rounding-level drift (``1e-13`` relative),
+  so that nudging an entry in place and putting it back by arithmetic passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from calcgrade import (
+    Called,
+    CheckFailure,
+    Context,
+    Grader,
+    StudentError,
+    Submission,
+    Tolerance,
+    as_array,
+    as_float,
+    central_gradient,
+    matches,
+    mismatch,
+    mismatch_steps,
+    require_close,
+)
+
+HINTS = {
+    "all_coordinates_at_once": (
+        "Every entry of your gradient is the same number: you shifted all of x by h at once. "
+        "Nudge one coordinate at a time: for each index i, add h to entry i only (on a copy), "
+        "subtract h from entry i only, and divide the difference of f by 2h."
+    ),
+    "input_mutated": (
+        "Your function changed the array it was given: afterwards it is not what the caller "
+        "passed in. Work on a copy (x = np.array(x, dtype=float) makes one), or put every "
+        "entry you nudge back to its old value."
+    ),
+    "one_d_only": (
+        "Your gradient works on vectors but not on matrices: with x[i] and range(len(x)), a "
+        "2-D x gives whole rows. Loop over every index with `for i in np.ndindex(x.shape)` and "
+        "make the result with np.zeros(x.shape), so any shape works."
+    ),
+    "components_swapped": (
+        "Your two gradient components are in the wrong order. Return them in the order of "
+        "params: np.array([d profit / d price, d profit / d ad_spend])."
+    ),
+    "ascent_wrong_sign": (
+        "Your steps go downhill, away from the maximum: gradient ascent climbs with "
+        "x = x + lr * grad_fn(x). (x - lr * grad_fn(x) is gradient descent, which looks for a "
+        "minimum.)"
+    ),
+    "step_size_ignored": (
+        "Your result is a central difference with a different step than the h you were given: "
+        "use the parameter h in both the nudge and the division by 2h, not a fixed number."
+    ),
+    "stopping_rule": (
+        "Your loop stops one step late (or steps even when the gradient is already tiny). "
+        "Before each step compute g = grad_fn(x) and stop if np.linalg.norm(g) < tol; only "
+        "then take the step x = x + lr * g."
+    ),
+    "direction_not_normalised": (
+        "Your answer grows with the length of direction. Divide by its length, "
+        "np.linalg.norm(direction), so that only where it points matters."
+    ),
+}
+
+grader = Grader("m2_gradients", HINTS)
+
+# Drift allowed in an input that must be left unchanged (perturb-and-restore by arithmetic).
+UNCHANGED = Tolerance(rtol=1e-13, atol=1e-13)
+
+
+# -- shared helpers ------------------------------------------------------------
+
+
+def fd_tolerance(ctx: Context, expected: np.ndarray | float) -> Tolerance:
+    """The finite-difference tolerance, its atol scaled by the size of the values."""
+    tol = ctx.finite_difference
+    scale = max(1.0, float(np.max(np.abs(expected))))
+    return Tolerance(rtol=tol.rtol, atol=tol.atol * scale)
+
+
+def hessian_tolerance(ctx: Context, expected: np.ndarray) -> Tolerance:
+    """Four-point second differences: rtol 10x the finite-difference one, atol scaled."""
+    rtol = 10 * ctx.finite_difference.rtol
+    return Tolerance(rtol=rtol, atol=rtol * max(1.0, float(np.max(np.abs(expected)))))
+
+
+def arithmetic_tolerance(ctx: Context, scale: float) -> Tolerance:
+    """Pure arithmetic (a gradient step), atol scaled by the size of the iterates."""
+    tol = ctx.arithmetic
+    return Tolerance(rtol=tol.rtol, atol=max(tol.atol, tol.rtol * max(1.0, scale)))
+
+
+def require_unchanged(before: np.ndarray, after: Any, what: str) -> None:
+    """The caller's array must be as it was (up to rounding-level drift)."""
+    failure = mismatch(
+        as_array(after, f"{what} after the call", before.shape),
+        before,
+        f"{what} after the call (it must be left unchanged)",
+        UNCHANGED,
+    )
+    if failure is not None:
+        failure.hint = "input_mutated"
+        raise failure
+
+
+def is_unchanged(before: np.ndarray, after: Any) -> bool:
+    return isinstance(after, np.ndarray) and matches(after, before, UNCHANGED)
+
+
+def shaped(x: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """What a grader callable received, as float64; a wrong shape is a clear error."""
+    array = np.array(x, dtype=np.float64)
+    if array.shape != shape:
+        raise ValueError(
+            f"{name} was called with an array of shape {array.shape}, expected shape {shape} "
+            "(the shape of x)"
+        )
+    return array
+
+
+def central_differences(f: Callable[[np.ndarray], float], x: np.ndarray, h: float) -> np.ndarray:
+    """Exactly the contract: (f(x + h e_i) - f(x - h e_i)) / 2h for every index i."""
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[index] += h
+        minus[index] -= h
+        grad[index] = (f(plus) - f(minus)) / (2 * h)
+    return grad
+
+
+def all_at_once(f: Callable[[np.ndarray], float], x: np.ndarray, h: float) -> np.ndarray:
+    """Mistake: shift the whole x by h and copy the one quotient into every entry."""
+    return np.full(x.shape, (f(x + h) - f(x - h)) / (2 * h))
+
+
+def first_axis_only(f: Callable[[np.ndarray], float], x: np.ndarray, h: float) -> np.ndarray:
+    """Mistake: `for i in range(len(x)): x[i] += h` nudges whole rows of a matrix."""
+    grad = np.zeros(x.shape)
+    for i in range(x.shape[0]):
+        step = np.zeros(x.shape)
+        step[i] = h
+        grad[i] = (f(x + step) - f(x - step)) / (2 * h)
+    return grad
+
+
+# -- test functions for the numerical gradient -------------------------------------
+
+
+class Smooth:
+    """f(x) = a . sin(v) + v M v / 2 + b . v with v = x.ravel(): smooth, all entries coupled."""
+
+    def __init__(self, a: np.ndarray, M: np.ndarray, b: np.ndarray, shape: tuple[int, ...]):
+        self.a, self.M, self.b, self.shape = a, M, b, shape
+
+    @classmethod
+    def random(cls, rng: np.random.Generator, shape: tuple[int, ...]) -> Smooth:
+        n = int(np.prod(shape))
+        R = rng.normal(0.0, 0.5, size=(n, n))
+        return cls(
+            rng.uniform(0.5, 2.0, n) * rng.choice([-1, 1], n), R + R.T, rng.normal(size=n), shape
+        )
+
+    def __call__(self, x: Any) -> float:
+        v = shaped(x, self.shape, "f").ravel()
+        return float(self.a @ np.sin(v) + 0.5 * v @ self.M @ v + self.b @ v)
+
+    def gradient(self, x: np.ndarray) -> np.ndarray:
+        v = x.ravel()
+        return (self.a * np.cos(v) + self.M @ v + self.b).reshape(self.shape)
+
+
+def course_f(x: Any) -> float:
+    """f(x) = x0**2 + 3 x0 x1 + x1**3."""
+    x0, x1 = shaped(x, (2,), "f")
+    return float(x0**2 + 3 * x0 * x1 + x1**3)
+
+
+COURSE_C = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+
+
+def course_matrix_f(W: Any) -> float:
+    """f(W) = sum(C * W**2) with C = [[1, 2, 3], [4, 5, 6]]."""
+    return float(np.sum(COURSE_C * shaped(W, (2, 3), "f") ** 2))
+
+
+def call_gradient(
+    sub: Submission, f: Callable[[Any], float], x: np.ndarray, h: float | None
+) -> tuple[Any, bool]:
+    """Call numerical_gradient on a copy of x; the value and whether x was changed."""
+    sent = x.copy()
+    called: Called = (
+        sub.call_keep("numerical_gradient", f, sent)
+        if h is None
+        else sub.call_keep("numerical_gradient", f, sent, h=h)
+    )
+    return called.value, not is_unchanged(x, called.args[1])
+
+
+def works_on_vectors(sub: Submission, ctx: Context) -> bool:
+    """A quiet probe: does numerical_gradient get the course's 1-D example right?"""
+    x = np.array([1.0, 2.0])
+    try:
+        value, _ = call_gradient(sub, course_f, x, None)
+        got = as_array(value, "numerical_gradient(f, x)", x.shape)
+    except StudentError as error:
+        if error.not_implemented:
+            raise
+        return False
+    except CheckFailure:
+        return False
+    expected = central_differences(course_f, x, 1e-5)
+    return matches(got, expected, fd_tolerance(ctx, expected))
+
+
+def check_gradient(
+    sub: Submission,
+    ctx: Context,
+    f: Callable[[Any], float],
+    x: np.ndarray,
+    h: float | None,
+    what: str,
+    one_d_ok: bool | None = None,
+) -> np.ndarray:
+    """numerical_gradient(f, x[, h]) must equal the exact central differences with that h.
+
+    ``one_d_ok`` (for arrays of 2 or more dimensions): whether the student is right on a
+    vector; then a failure here is named one_d_only.
+    """
+    step = 1e-5 if h is None else h
+    multi_hint = "one_d_only" if one_d_ok else None
+    try:
+        value, mutated = call_gradient(sub, f, x, h)
+    except StudentError as error:
+        if error.not_implemented or multi_hint is None:
+            raise
+        raise CheckFailure(
+            f"{what}: raised {error.describe()}; it must work for an x of shape {x.shape}",
+            hint=multi_hint,
+        ) from None
+    try:
+        got = as_array(value, what, x.shape)
+    except CheckFailure as failure:
+        failure.hint = multi_hint
+        raise
+    expected = central_differences(f, x, step)
+    mistakes = {"all_coordinates_at_once": all_at_once(f, x, step)}
+    if x.ndim > 1:
+        mistakes["one_d_only"] = first_axis_only(f, x, step)
+    if h is not None:
+        mistakes["step_size_ignored"] = central_differences(f, x, 1e-5)
+    fallback = "input_mutated" if mutated else multi_hint
+    require_close(got, expected, what, fd_tolerance(ctx, expected), mistakes, hint=fallback)
+    return got
+
+
+# -- numerical_gradient -------------------------------------------------------------
+
+
+@grader.check("numerical-gradient-course-example", exercise="numerical_gradient")
+def gradient_course_example(sub: Submission, ctx: Context) -> None:
+    """numerical_gradient of f(x) = x0**2 + 3 x0 x1 + x1**3 at x = [1, 2] is [8, 15]"""
+    x = np.array([1.0, 2.0])
+    what = "numerical_gradient(f, x) for f(x) = x0**2 + 3*x0*x1 + x1**3 at x = [1, 2]"
+    value, mutated = call_gradient(sub, course_f, x, None)
+    got = as_array(value, what, (2,))
+    mistakes = {"all_coordinates_at_once": all_at_once(course_f, x, 1e-5)}
+    expected = np.array([8.0, 15.0])  # [2 x0 + 3 x1, 3 x0 + 3 x1**2]
+    require_close(
+        got,
+        expected,
+        what,
+        fd_tolerance(ctx, expected),
+        mistakes,
+        hint="input_mutated" if mutated else None,
+    )
+
+
+@grader.check("numerical-gradient-matrix-example", exercise="numerical_gradient")
+def gradient_matrix_example(sub: Submission, ctx: Context) -> None:
+    """numerical_gradient works on a matrix: f(W) = sum(C * W**2) has gradient 2 C W"""
+    W = np.array([[1.0, -1.0, 2.0], [0.5, 3.0, -2.0]])
+    what = (
+        "numerical_gradient(f, W) for f(W) = sum(C * W**2), C = [[1, 2, 3], [4, 5, 6]], "
+        "W = [[1, -1, 2], [0.5, 3, -2]] (shape (2, 3))"
+    )
+    got = check_gradient(sub, ctx, course_matrix_f, W, None, what, works_on_vectors(sub, ctx))
+    expected = 2 * COURSE_C * W
+    require_close(got, expected, what, fd_tolerance(ctx, expected))
+
+
+@grader.check("numerical-gradient-input-unchanged", exercise="numerical_gradient")
+def gradient_input_unchanged(sub: Submission, ctx: Context) -> None:
+    """numerical_gradient leaves the caller's x unchanged (a vector and a matrix)"""
+    cases = [
+        (course_f, np.array([1.0, 2.0]), "x = [1, 2]"),
+        (course_matrix_f, np.array([[1.0, -1.0, 2.0], [0.5, 3.0, -2.0]]), "W of shape (2, 3)"),
+    ]
+    for f, x, shown in cases:
+        try:
+            called = sub.call_keep("numerical_gradient", f, x.copy())
+        except StudentError as error:
+            if error.not_implemented or x.ndim == 1:
+                raise
+            continue  # failing on a matrix is graded by the checks on matrices
+        require_unchanged(x, called.args[1], f"x in numerical_gradient(f, x) with {shown}")
+
+
+@grader.check("numerical-gradient-hidden-vectors", exercise="numerical_gradient")
+def gradient_hidden_vectors(sub: Submission, ctx: Context) -> None:
+    """numerical_gradient equals the central differences, with the given h, on hidden vectors"""
+    for size, h in ((3, None), (5, 1e-3), (7, 0.05)):
+        f = Smooth.random(ctx.rng, (size,))
+        x = ctx.rng.uniform(-2.0, 2.0, size)
+        shown = "default h" if h is None else f"h={h:g}"
+        what = f"numerical_gradient(f, x) for a hidden f and x of shape ({size},), {shown}"
+        got = check_gradient(sub, ctx, f, x, h, what)
+        if h is None:  # with the default h, central differences are the exact gradient
+            expected = f.gradient(x)
+            require_close(got, expected, what, fd_tolerance(ctx, expected))
+
+
+@grader.check("numerical-gradient-any-shape", exercise="numerical_gradient")
+def gradient_any_shape(sub: Submission, ctx: Context) -> None:
+    """numerical_gradient works for x of any shape: hidden matrices and a 3-D array"""
+    one_d_ok = works_on_vectors(sub, ctx)
+    for shape, h in (((3, 4), None), ((4, 2), 1e-3), ((2, 3, 4), None)):
+        f = Smooth.random(ctx.rng, shape)
+        x = ctx.rng.uniform(-2.0, 2.0, shape)
+        what = f"numerical_gradient(f, x) for a hidden f and x of shape {shape}"
+        check_gradient(sub, ctx, f, x, h, what, one_d_ok)
+
+
+# -- business_profit and its gradient -------------------------------------------------
+
+COURSE_SHOP = {"unit_cost": 2.0, "base_demand": 100.0, "price_sensitivity": 5.0, "ad_effect": 2.0}
+COURSE_SHOWN = "unit_cost=2, base_demand=100, price_sensitivity=5, ad_effect=2"
+
+
+def random_shops(ctx: Context, count: int) -> list[tuple[np.ndarray, dict[str, float]]]:
+    """Hidden shops and [price, ad_spend] points where profit and both partials are not tiny."""
+    shops: list[tuple[np.ndarray, dict[str, float]]] = []
+    while len(shops) < count:
+        shop = {
+            "unit_cost": float(ctx.rng.uniform(1.0, 5.0)),
+            "base_demand": float(ctx.rng.uniform(50.0, 200.0)),
+            "price_sensitivity": float(ctx.rng.uniform(1.0, 8.0)),
+            "ad_effect": float(ctx.rng.uniform(0.5, 5.0)),
+        }
+        params = np.array([ctx.rng.uniform(0.5, 30.0), ctx.rng.uniform(1.0, 200.0)])
+        profit = ctx.reference.business_profit(params, **shop)
+        grad = ctx.reference.business_profit_gradient(params, **shop)
+        if abs(profit) > 0.1 and np.all(np.abs(grad) > 0.1):
+            shops.append((params, shop))
+    return shops
+
+
+@grader.check("business-profit-course-example", exercise="business_profit")
+def profit_course_example(sub: Submission, ctx: Context) -> None:
+    """business_profit([5, 25]) of the course's shop (c=2, a=100, s=5, e=2) is 230"""
+    what = f"business_profit([5, 25], {COURSE_SHOWN})"
+    got = as_float(sub.call("business_profit", np.array([5.0, 25.0]), **COURSE_SHOP), what)
+    require_close(got, 230.0, what, ctx.analytic)  # (5 - 2) * (100 - 25 + 2 * 5) - 25
+
+
+@grader.check("business-profit-hidden", exercise="business_profit")
+def profit_hidden(sub: Submission, ctx: Context) -> None:
+    """business_profit matches (price - unit_cost) * units - ad_spend on hidden shops"""
+    for params, shop in random_shops(ctx, 4):
+        what = "business_profit(params, ...) for a hidden shop"
+        called = sub.call_keep("business_profit", params.copy(), **shop)
+        got = as_float(called.value, what)
+        require_close(got, ctx.reference.business_profit(params, **shop), what, ctx.analytic)
+        require_unchanged(params, called.args[0], "params in business_profit(params, ...)")
+
+
+@grader.check("business-profit-gradient-course-example", exercise="business_profit_gradient")
+def profit_gradient_course_example(sub: Submission, ctx: Context) -> None:
+    """business_profit_gradient([5, 25], ...) of the course's shop is [70, -0.4]"""
+    what = f"business_profit_gradient([5, 25], {COURSE_SHOWN})"
+    value = sub.call("business_profit_gradient", np.array([5.0, 25.0]), **COURSE_SHOP)
+    got = as_array(value, what, (2,))
+    # d/d price = units - s (p - c) = 85 - 15;  d/d ad = (p - c) e / (2 sqrt(ad)) - 1 = 0.6 - 1
+    expected = np.array([70.0, -0.4])
+    require_close(got, expected, what, ctx.analytic, {"components_swapped": expected[::-1].copy()})
+
+
+@grader.check("business-profit-gradient-hidden", exercise="business_profit_gradient")
+def profit_gradient_hidden(sub: Submission, ctx: Context) -> None:
+    """business_profit_gradient matches the exact partial derivatives on hidden shops"""
+    for params, shop in random_shops(ctx, 4):
+        what = "business_profit_gradient(params, ...) for a hidden shop"
+        called = sub.call_keep("business_profit_gradient", params.copy(), **shop)
+        got = as_array(called.value, what, (2,))
+        expected = ctx.reference.business_profit_gradient(params, **shop)
+        require_close(
+            got, expected, what, ctx.analytic, {"components_swapped": expected[::-1].copy()}
+        )
+        require_unchanged(params, called.args[0], "params in business_profit_gradient(params, ...)")
+
+
+@grader.check("business-profit-gradient-central-differences", exercise="business_profit_gradient")
+def profit_gradient_differences(sub: Submission, ctx: Context) -> None:
+    """business_profit_gradient agrees with central differences of business_profit"""
+    for params, shop in random_shops(ctx, 3):
+        what = "business_profit_gradient(params, ...) for a hidden shop"
+        got = as_array(sub.call("business_profit_gradient", params.copy(), **shop), what, (2,))
+
+        def reference_profit(p: np.ndarray, shop: dict[str, float] = shop) -> float:
+            return float(ctx.reference.business_profit(p, **shop))
+
+        def own_profit(p: np.ndarray, shop: dict[str, float] = shop) -> float:
+            return as_float(sub.call("business_profit", p, **shop), "business_profit(params, ...)")
+
+        # Differentiate the student's own business_profit where it is right; where it is
+        # not, that is graded under business_profit, so differentiate the reference's.
+        profit = own_profit
+        try:
+            if not matches(own_profit(params), reference_profit(params), ctx.analytic):
+                profit = reference_profit
+        except (StudentError, CheckFailure):
+            profit = reference_profit
+        expected = central_gradient(profit, params)
+        require_close(
+            got,
+            expected,
+            f"{what}, against central differences of business_profit",
+            fd_tolerance(ctx, expected),
+            {"components_swapped": expected[::-1].copy()},
+        )
+
+
+# -- gradient_ascent --------------------------------------------------------------------
+
+
+class Climb:
+    """A grader's grad_fn: records every point it is called at; stops a runaway climb."""
+
+    def __init__(
+        self, gradient: Callable[[np.ndarray], np.ndarray], shape: tuple[int, ...], budget: int
+    ):
+        self.gradient, self.shape, self.budget = gradient, shape, budget
+        self.points: list[np.ndarray] = []
+        self.stopped = ""
+
+    def __call__(self, x: Any) -> np.ndarray:
+        point = shaped(x, self.shape, "grad_fn")
+        if len(self.points) >= self.budget:
+            self.stopped = f"called grad_fn more than {self.budget} times"
+        elif not np.all(np.isfinite(point)) or np.max(np.abs(point)) > 1e8:
+            self.stopped = "ran off towards infinity"
+        if self.stopped:
+            raise RuntimeError(f"the grader stopped gradient_ascent: it {self.stopped}")
+        self.points.append(point)
+        return self.gradient(point)
+
+    def iterates(self) -> list[np.ndarray]:
+        """The distinct points visited, in order (repeated evaluations at one x count once)."""
+        distinct: list[np.ndarray] = []
+        for point in self.points:
+            if not distinct or not np.array_equal(point, distinct[-1]):
+                distinct.append(point)
+        return distinct
+
+
+class Bowl:
+    """A concave quadratic f(x) = -(x - top) A (x - top) / 2; its gradient is -A (x - top)."""
+
+    def __init__(self, A: np.ndarray, top: np.ndarray):
+        self.A, self.top = A, top
+
+    @classmethod
+    def random(cls, rng: np.random.Generator, n: int, lr: float) -> Bowl:
+        """Curvatures with lr * eigenvalue in [0.1, 0.5]: a steady climb, no overshoot.
+
+        Then g_{k+1} = (I - lr A) g_k, so norm(g) shrinks by a factor 0.5 to 0.9 per step.
+        """
+        Q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+        A = Q @ np.diag(rng.uniform(0.1, 0.5, n) / lr) @ Q.T
+        return cls(0.5 * (A + A.T), rng.uniform(-5.0, 5.0, n))
+
+    def start(self, rng: np.random.Generator) -> np.ndarray:
+        """A starting point 2 to 6 away from the top along every axis."""
+        n = self.top.size
+        return self.top + rng.uniform(2.0, 6.0, n) * rng.choice([-1.0, 1.0], n)
+
+    def gradient(self, x: np.ndarray) -> np.ndarray:
+        return -self.A @ (x - self.top)
+
+    def downhill(self, x: np.ndarray) -> np.ndarray:
+        """Minus the gradient: what a climb with the wrong sign steps along."""
+        return self.A @ (x - self.top)
+
+
+def trajectory(
+    ctx: Context, gradient: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, **options: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """The reference's final x, and the points where it evaluated the gradient (rows)."""
+    seen: list[np.ndarray] = []
+
+    def recording(x: np.ndarray) -> np.ndarray:
+        seen.append(np.array(x, dtype=np.float64))
+        return gradient(seen[-1])
+
+    final = np.asarray(ctx.reference.gradient_ascent(recording, x0.copy(), **options), float)
+    return final, np.array(seen).reshape(len(seen), *x0.shape)
+
+
+def climb(
+    sub: Submission,
+    ctx: Context,
+    gradient: Callable[[np.ndarray], np.ndarray],
+    x0: np.ndarray,
+    what: str,
+    budget: int,
+    **options: Any,
+) -> tuple[np.ndarray, Climb]:
+    """Run the student's gradient_ascent: the returned x (validated) and the recorder.
+
+    x0 must be left unchanged. A run that calls grad_fn more than ``budget`` times or
+    runs off towards infinity is stopped; if its first step went downhill, it is named.
+    """
+    recorder = Climb(gradient, x0.shape, budget)
+    try:
+        called = sub.call_keep("gradient_ascent", recorder, x0.copy(), **options)
+    except StudentError:
+        if not recorder.stopped:
+            raise
+        points = recorder.iterates()
+        downhill = x0 - options.get("lr", 0.01) * gradient(x0)
+        scale = float(np.max(np.abs(downhill)))
+        wrong_way = len(points) > 1 and matches(
+            points[1], downhill, arithmetic_tolerance(ctx, scale)
+        )
+        raise CheckFailure(
+            f"{what}: the grader stopped the run, which {recorder.stopped} "
+            "instead of settling at the maximum",
+            hint="ascent_wrong_sign" if wrong_way else None,
+        ) from None
+    got = as_array(called.value, what, x0.shape)
+    require_unchanged(x0, called.args[1], "x0 in gradient_ascent(grad_fn, x0, ...)")
+    return got, recorder
+
+
+def course_grad(x: np.ndarray) -> np.ndarray:
+    """The gradient of f(x) = -(x0 - 3)**2 - 2 (x1 + 1)**2."""
+    return np.array([-2.0 * (x[0] - 3.0), -4.0 * (x[1] + 1.0)])
+
+
+@grader.check("gradient-ascent-course-example", exercise="gradient_ascent")
+def ascent_course_example(sub: Submission, ctx: Context) -> None:
+    """gradient_ascent climbs f(x) = -(x0 - 3)**2 - 2 (x1 + 1)**2 from [0, 0] to [3, -1]"""
+    x0 = np.zeros(2)
+    what = (
+        "gradient_ascent(grad_fn, [0, 0], lr=0.1) for f(x) = -(x0 - 3)**2 - 2*(x1 + 1)**2, "
+        "whose maximum is at [3, -1]"
+    )
+    expected, _ = trajectory(ctx, course_grad, x0, lr=0.1)
+    got, _ = climb(sub, ctx, course_grad, x0, what, budget=2000, lr=0.1)
+    require_close(got, expected, what, arithmetic_tolerance(ctx, 3.0))
+
+
+@grader.check("gradient-ascent-hidden-steps", exercise="gradient_ascent")
+def ascent_hidden_steps(sub: Submission, ctx: Context) -> None:
+    """gradient_ascent takes exactly the steps x = x + lr * grad_fn(x), max_steps of them"""
+    for n, lr, steps in ((2, 0.05, 7), (3, 0.01, 12), (4, 0.2, 20)):
+        bowl = Bowl.random(ctx.rng, n, lr)
+        x0 = bowl.start(ctx.rng)
+        options = {"lr": lr, "max_steps": steps, "tol": 1e-12}
+        what = f"gradient_ascent on a hidden concave function of {n} variables, max_steps={steps}"
+        expected, path = trajectory(ctx, bowl.gradient, x0, **options)
+        descent, down_path = trajectory(ctx, bowl.downhill, x0, **options)
+        tol = arithmetic_tolerance(ctx, float(np.max(np.abs(path))))
+        down_tol = arithmetic_tolerance(ctx, float(np.max(np.abs(down_path))))
+        got, recorder = climb(sub, ctx, bowl.gradient, x0, what, budget=10 * steps, **options)
+        # step by step: the points where grad_fn was called are the reference's iterates
+        visited = np.array(recorder.iterates()[:steps]).reshape(-1, n)
+        count = len(visited)
+        failure = mismatch_steps(visited, path[:count], f"{what}: the x passed to grad_fn", tol)
+        if failure is not None:
+            wrong_sign = matches(visited, down_path[:count], down_tol)
+            failure.hint = "ascent_wrong_sign" if wrong_sign else None
+            raise failure
+        failure = mismatch(got, expected, f"{what}: the returned x", tol)
+        if failure is not None:
+            late = expected + lr * bowl.gradient(expected)
+            if matches(got, descent, down_tol):
+                failure.hint = "ascent_wrong_sign"
+            for taken, point in ((steps - 1, path[-1]), (steps + 1, late)):
+                if matches(got, point, tol):
+                    note = f"it is the x after {taken} steps, expected {steps} (max_steps)"
+                    failure.message += f"; {note}"
+                    failure.detail = f"{failure.detail}\n  {note}" if failure.detail else None
+            raise failure
+        if count < steps:
+            raise CheckFailure(
+                f"{what}: grad_fn was called at {count} different points for {steps} steps; "
+                "evaluate the gradient at the current x before every step"
+            )
+
+
+@grader.check("gradient-ascent-stopping-rule", exercise="gradient_ascent")
+def ascent_stopping_rule(sub: Submission, ctx: Context) -> None:
+    """gradient_ascent tests norm(grad_fn(x)) < tol before each step, and stops there"""
+    n, lr = 3, 0.05
+    # 1. x0 is the maximum: the gradient is exactly zero; x0 comes back as it is
+    bowl = Bowl.random(ctx.rng, n, lr)
+    what = "gradient_ascent started at the maximum of a hidden concave function"
+    got, _ = climb(sub, ctx, bowl.gradient, bowl.top.copy(), what, 50, lr=lr, max_steps=200)
+    tol = arithmetic_tolerance(ctx, 5.0)
+    require_close(got, bowl.top, f"{what}: the returned x", tol, hint="stopping_rule")
+    # 2. the gradient at x0 is small but not zero, and already below tol: no step at all
+    bowl = Bowl.random(ctx.rng, n, lr)
+    x0 = bowl.top + ctx.rng.normal(0.0, 0.1, n)
+    small = 2.0 * float(np.linalg.norm(bowl.gradient(x0)))
+    what = "gradient_ascent from a hidden x0 where norm(grad_fn(x0)) is already below tol"
+    got, _ = climb(sub, ctx, bowl.gradient, x0, what, 50, lr=lr, max_steps=200, tol=small)
+    stepped = x0 + lr * bowl.gradient(x0)
+    require_close(
+        got, x0, f"{what}: the returned x", tol, {"stopping_rule": stepped}, hint="stopping_rule"
+    )
+    # 3. norm(grad) falls below tol in the middle of the climb: stop at that very x
+    for stop in (6, 11):
+        bowl = Bowl.random(ctx.rng, n, lr)
+        x0 = bowl.start(ctx.rng)
+        _, path = trajectory(ctx, bowl.gradient, x0, lr=lr, max_steps=stop + 1, tol=0.0)
+        norms = [float(np.linalg.norm(bowl.gradient(x))) for x in path]
+        options = {"lr": lr, "max_steps": 200, "tol": float(np.sqrt(norms[stop - 1] * norms[stop]))}
+        expected, _ = trajectory(ctx, bowl.gradient, x0, **options)
+        what = "gradient_ascent on a hidden concave function, stopping when norm(grad) < tol"
+        got, _ = climb(sub, ctx, bowl.gradient, x0, what, 1000, **options)
+        late = expected + lr * bowl.gradient(expected)
+        scale = float(np.max(np.abs(path)))
+        require_close(
+            got,
+            expected,
+            f"{what}: the returned x",
+            arithmetic_tolerance(ctx, scale),
+            {"stopping_rule": late},
+        )
+
+
+# -- directional_derivative ----------------------------------------------------------
+
+
+@grader.check("directional-derivative-course-example", exercise="directional_derivative")
+def directional_course_example(sub: Submission, ctx: Context) -> None:
+    """directional_derivative([3, 4], d) for d = [2, 0], [1, 1], [0, -5] is 3, 7/sqrt(2), -4"""
+    grad = np.array([3.0, 4.0])
+    for direction, expected in (
+        ([2.0, 0.0], 3.0),
+        ([1.0, 1.0], 7 / np.sqrt(2)),
+        ([0.0, -5.0], -4.0),
+    ):
+        d = np.array(direction)
+        what = f"directional_derivative([3, 4], [{d[0]:g}, {d[1]:g}])"
+        got = as_float(sub.call("directional_derivative", grad.copy(), d.copy()), what)
+        require_close(got, expected, what, ctx.analytic, {"direction_not_normalised": grad @ d})
+
+
+@grader.check("directional-derivative-hidden", exercise="directional_derivative")
+def directional_hidden(sub: Submission, ctx: Context) -> None:
+    """directional_derivative is grad · direction / norm(direction) on hidden vectors"""
+    for n, scale in ((2, 0.01), (3, 40.0), (5, 3.0)):
+        while True:
+            grad = ctx.rng.normal(0.0, 3.0, n)
+            direction = ctx.rng.normal(0.0, scale, n)
+            expected = ctx.reference.directional_derivative(grad, direction)
+            if abs(expected) > 0.05 * np.linalg.norm(grad):
+                break
+        what = f"directional_derivative(grad, direction) for hidden vectors of length {n}"
+        called = sub.call_keep("directional_derivative", grad.copy(), direction.copy())
+        got = as_float(called.value, what)
+        require_close(
+            got, expected, what, ctx.analytic, {"direction_not_normalised": grad @ direction}
+        )
+        require_unchanged(grad, called.args[0], "grad in directional_derivative(grad, direction)")
+        require_unchanged(
+            direction, called.args[1], "direction in directional_derivative(grad, direction)"
+        )
+
+
+# -- going deeper: numerical_jacobian and numerical_hessian ---------------------------
+
+
+def course_vector_f(x: Any) -> np.ndarray:
+    """f(x) = [x0**2, x0 x1, 3 x1]: R^2 -> R^3."""
+    x0, x1 = shaped(x, (2,), "f")
+    return np.array([x0**2, x0 * x1, 3.0 * x1])
+
+
+class Layer:
+    """f(x) = tanh(B x) + c (x . x): R^n -> R^m, with its exact (m, n) Jacobian."""
+
+    def __init__(self, B: np.ndarray, c: np.ndarray):
+        self.B, self.c = B, c
+
+    def __call__(self, x: Any) -> np.ndarray:
+        x = shaped(x, (self.B.shape[1],), "f")
+        return np.tanh(self.B @ x) + self.c * (x @ x)
+
+    def jacobian(self, x: np.ndarray) -> np.ndarray:
+        return (1 - np.tanh(self.B @ x) ** 2)[:, None] * self.B + 2 * np.outer(self.c, x)
+
+
+@grader.check("numerical-jacobian-course-example", exercise="numerical_jacobian")
+def jacobian_course_example(sub: Submission, ctx: Context) -> None:
+    """numerical_jacobian of f(x) = [x0**2, x0 x1, 3 x1] at [1, 2] is [[2, 0], [2, 1], [0, 3]]"""
+    what = "numerical_jacobian(f, x) for f(x) = [x0**2, x0*x1, 3*x1] at x = [1, 2]"
+    got = as_array(sub.call("numerical_jacobian", course_vector_f, np.array([1.0, 2.0])), what)
+    expected = np.array([[2.0, 0.0], [2.0, 1.0], [0.0, 3.0]])  # rows: outputs; columns: inputs
+    require_close(got, expected, what, fd_tolerance(ctx, expected))
+
+
+@grader.check("numerical-jacobian-hidden", exercise="numerical_jacobian")
+def jacobian_hidden(sub: Submission, ctx: Context) -> None:
+    """numerical_jacobian matches the exact (m, n) Jacobian of hidden functions R^n -> R^m"""
+    for m, n in ((3, 2), (2, 4), (5, 3)):
+        f = Layer(ctx.rng.normal(0.0, 0.8, (m, n)), ctx.rng.normal(0.0, 0.5, m))
+        x = ctx.rng.uniform(-1.5, 1.5, n)
+        what = f"numerical_jacobian(f, x) for a hidden f: R^{n} -> R^{m}"
+        called = sub.call_keep("numerical_jacobian", f, x.copy())
+        got = as_array(called.value, what)
+        expected = f.jacobian(x)
+        require_close(got, expected, what, fd_tolerance(ctx, expected))
+        require_unchanged(x, called.args[1], "x in numerical_jacobian(f, x)")
+
+
+def course_hessian_f(x: Any) -> float:
+    """f(x) = x0**2 x1 + x1**3."""
+    x0, x1 = shaped(x, (2,), "f")
+    return float(x0**2 * x1 + x1**3)
+
+
+class Curved:
+    """f(x) = a . sin(x) + x M x / 2 + (b . x)**3 / 6, with its exact Hessian."""
+
+    def __init__(self, a: np.ndarray, M: np.ndarray, b: np.ndarray):
+        self.a, self.M, self.b = a, M, b
+
+    def __call__(self, x: Any) -> float:
+        x = shaped(x, self.b.shape, "f")
+        return float(self.a @ np.sin(x) + 0.5 * x @ self.M @ x + (self.b @ x) ** 3 / 6)
+
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        return np.diag(-self.a * np.sin(x)) + self.M + (self.b @ x) * np.outer(self.b, self.b)
+
+
+@grader.check("numerical-hessian-course-example", exercise="numerical_hessian")
+def hessian_course_example(sub: Submission, ctx: Context) -> None:
+    """numerical_hessian of f(x) = x0**2 x1 + x1**3 at [1, 2] is [[4, 2], [2, 12]]"""
+    what = "numerical_hessian(f, x) for f(x) = x0**2 * x1 + x1**3 at x = [1, 2]"
+    got = as_array(sub.call("numerical_hessian", course_hessian_f, np.array([1.0, 2.0])), what)
+    expected = np.array([[4.0, 2.0], [2.0, 12.0]])  # [[2 x1, 2 x0], [2 x0, 6 x1]]
+    require_close(got, expected, what, hessian_tolerance(ctx, expected))
+
+
+@grader.check("numerical-hessian-hidden", exercise="numerical_hessian")
+def hessian_hidden(sub: Submission, ctx: Context) -> None:
+    """numerical_hessian matches the exact symmetric (n, n) Hessian of hidden functions"""
+    for n in (2, 3, 4):
+        R = ctx.rng.normal(0.0, 1.0, (n, n))
+        f = Curved(ctx.rng.uniform(0.5, 2.0, n), R + R.T, ctx.rng.normal(0.0, 0.7, n))
+        x = ctx.rng.uniform(-1.5, 1.5, n)
+        what = f"numerical_hessian(f, x) for a hidden f of {n} variables"
+        called = sub.call_keep("numerical_hessian", f, x.copy())
+        got = as_array(called.value, what)
+        expected = f.hessian(x)
+        require_close(got, expected, what, hessian_tolerance(ctx, expected))
+        require_unchanged(x, called.args[1], "x in numerical_hessian(f, x)")

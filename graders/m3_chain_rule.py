@@ -1,0 +1,1138 @@
+"""Grader for m3_chain_rule: the chain rule, layer backwards, the MSE, a two-layer MLP, and Value.
+
+Every backward function is checked three ways: against the reference, against
+central differences of the student's own forward function (float64, on
+non-square shapes with a batch larger than one), and for the common mistakes of
+CURRICULUM.md, recognised by predicting what each mistaken implementation
+returns on the same inputs. ReLU inputs are kept away from the kink; the slope
+at exactly 0 is pinned in its own check.
+
+The public checks use the fixed course examples written out in ``EXAMPLES``
+below (a failing public check prints its inputs too).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from calcgrade import (
+    Called,
+    CheckFailure,
+    Context,
+    Grader,
+    RemoteObject,
+    StudentError,
+    Submission,
+    Tolerance,
+    as_array,
+    as_dict,
+    as_float,
+    as_tuple,
+    away_from_kinks,
+    central_gradient,
+    describe,
+    matches,
+    mismatch,
+    mismatch_dict,
+    step_sizes,
+)
+
+HINTS = {
+    # the common mistakes of CURRICULUM.md
+    "dW_transposed": (
+        "dW must have the shape of W, (in, out): dW = X.T @ dZ. Yours is its transpose "
+        "(dZ.T @ X), shape (out, in)."
+    ),
+    "db_not_summed": (
+        "b is added to every row of the batch, so its gradient adds up the rows of dZ: "
+        "db = dZ.sum(axis=0), shape (out,). Yours keeps per-sample values (or one row only)."
+    ),
+    "db_averaged": (
+        "db is the sum of dZ over the batch, not its mean: use dZ.sum(axis=0). Any averaging "
+        "already happened in the loss, so dZ already holds the 1/N."
+    ),
+    "derivative_of_activation": (
+        "The slope formula needs the activation computed from Z: s = sigmoid(Z) then "
+        "s * (1 - s), or t = np.tanh(Z) then 1 - t**2. You plugged Z itself into the formula."
+    ),
+    "relu_mask_on_output_grad": (
+        "The ReLU mask comes from the pre-activation Z, not from the gradient: return "
+        "dA * (Z > 0). The sign of dA does not matter."
+    ),
+    "mse_missing_factor_2": (
+        "The derivative of (pred - y)**2 is 2 * (pred - y): dpred = 2 * (pred - y) / pred.size. "
+        "The factor 2 is missing."
+    ),
+    "mse_missing_1_over_n": (
+        "The loss is a mean, so its gradient keeps the division: dpred = 2 * (pred - y) / "
+        "pred.size (the number of elements)."
+    ),
+    "missing_tanh_chain": (
+        "Between dH and the first layer sits the tanh: dZ1 = dH * (1 - H**2) (that is, "
+        "tanh_backward(dH, Z1)). You sent dH straight to W1 and b1."
+    ),
+    # further mistakes this grader recognises
+    "chain_rule_wrong_point": (
+        "Evaluate each dfs[i] at the input of its own link, the value just before fs[i] is "
+        "applied (not at x, not at the link's output): slope *= df(value), then value = f(value)."
+    ),
+    "chain_rule_reversed": (
+        "fs[0] is applied first: the composition is fs[-1](... fs[1](fs[0](x))). Walk the "
+        "lists from the start, not from the end."
+    ),
+    "backward_ignores_dA": (
+        "A backward function multiplies the upstream gradient by the local slope: return "
+        "dA * slope, not the slope alone."
+    ),
+    "relu_derivative_at_zero": (
+        "In this course the ReLU slope at exactly Z == 0 is 0: build the mask with Z > 0, "
+        "not Z >= 0."
+    ),
+    "mse_mean_over_rows": (
+        "The loss averages over every element, not over rows: divide by pred.size (samples "
+        "times outputs), not by len(pred)."
+    ),
+    "input_modified": (
+        "Your function changed an array it was given (an in-place operation such as "
+        "Z[Z < 0] = 0 or +=). Build a new array instead, e.g. np.maximum(Z, 0)."
+    ),
+    "value_grad_not_accumulated": (
+        "A node used twice gets gradient from both uses: write self.grad += ... (and "
+        "other.grad += ...) in every _backward, never = ."
+    ),
+}
+
+grader = Grader("m3_chain_rule", HINTS)
+
+Mistakes = Sequence[tuple[str, Any]]
+Arrays = dict[str, np.ndarray]
+
+
+# -- the course examples (public checks) ---------------------------------------
+
+
+def _array(rows: Any) -> np.ndarray:
+    return np.array(rows, dtype=np.float64)
+
+
+EXAMPLES: dict[str, Arrays] = {
+    "linear": {
+        "X": _array([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0]]),
+        "W": _array([[1.0, 0.0], [2.0, -1.0], [0.0, 1.0]]),
+        "b": _array([0.5, -1.0]),
+    },
+    "linear_backward": {
+        "dZ": _array([[1.0, 0.0, -1.0, 2.0], [0.0, 1.0, 1.0, 0.0], [-1.0, 2.0, 0.5, 1.0]]),
+        "X": _array([[1.0, 2.0], [0.0, -1.0], [3.0, 1.0]]),
+        "W": _array([[1.0, 0.0, -1.0, 2.0], [0.5, 1.0, 0.0, -1.0]]),
+    },
+    "activation": {
+        "dA": _array([[1.0, -2.0, 0.5], [3.0, 1.0, -1.0]]),
+        "Z": _array([[-1.0, 0.5, 2.0], [0.5, -3.0, -1.5]]),
+    },
+    "relu_at_zero": {
+        "dA": _array([2.0, -3.0, 1.5, 1.0, -1.0]),
+        "Z": _array([0.0, 0.0, 1.0, -1.0, 0.0]),
+    },
+    "mse": {
+        "pred": _array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]]),
+        "y": _array([[0.5, 2.0], [1.0, -1.5], [2.0, 1.0]]),
+    },
+    "mlp": {
+        "W1": _array([[0.5, -0.3, 0.8], [0.2, 0.7, -0.6]]),
+        "b1": _array([0.1, -0.2, 0.05]),
+        "W2": _array([[0.4], [-0.9], [0.3]]),
+        "b2": _array([0.2]),
+        "X": _array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]),
+        "y": _array([[1.0], [1.0], [0.0], [0.0]]),
+    },
+}
+PARAM_KEYS = ["W1", "b1", "W2", "b2"]
+
+
+def example(name: str) -> Arrays:
+    """Fresh copies of a course example's arrays."""
+    return {key: value.copy() for key, value in EXAMPLES[name].items()}
+
+
+def shown(arrays: Arrays) -> str:
+    return ", ".join(f"{key} = {value.tolist()}" for key, value in arrays.items())
+
+
+@contextmanager
+def showing(inputs: str) -> Iterator[None]:
+    """A public check's failure also shows the (documented) inputs."""
+    try:
+        yield
+    except CheckFailure as failure:
+        failure.detail = f"{failure.detail or failure.message}\n  inputs: {inputs}"
+        raise
+
+
+# -- comparing, with diagnosis ----------------------------------------------------
+
+
+def require(
+    got: Any,
+    expected: Any,
+    what: str,
+    tol: Tolerance,
+    mistakes: Mistakes = (),
+    shapes: Sequence[tuple[str, tuple[int, ...]]] = (),
+) -> None:
+    """Fail unless ``got`` is close to ``expected``; name the first mistake it matches.
+
+    ``mistakes`` lists (hint, predicted output) pairs, several per hint allowed;
+    ``shapes`` lists (hint, shape) pairs: a wrong shape is itself the signal.
+    """
+    failure = mismatch(got, expected, what, tol)
+    if failure is None:
+        return
+    failure.hint = next((hint for hint, p in mistakes if matches(got, p, tol)), None)
+    if failure.hint is None:
+        failure.hint = next((hint for hint, shape in shapes if np.shape(got) == shape), None)
+    raise failure
+
+
+def require_dict(
+    got: Arrays,
+    expected: Arrays,
+    what: str,
+    tol: Tolerance,
+    mistakes: Sequence[tuple[str, Arrays]],
+    note: str = "",
+) -> None:
+    """Dicts of arrays: report every differing key; a mistake must explain all keys."""
+    failure = mismatch_dict(got, expected, what, tol)
+    if failure is None:
+        return
+    if note:
+        failure.message = f"{failure.message}\n{note}"
+        failure.detail = f"{failure.detail}\n{note}"
+    for hint, predicted in mistakes:
+        if all(matches(got[key], predicted[key], tol) for key in expected):
+            failure.hint = hint
+            break
+    raise failure
+
+
+def for_differences(tol: Tolerance, expected: Any) -> Tolerance:
+    """The finite-difference tolerance: atol scales with the size of the values."""
+    values = np.abs(np.asarray(expected, dtype=np.float64))
+    scale = max(1.0, float(values.max())) if values.size else 1.0
+    return Tolerance(rtol=tol.rtol, atol=tol.atol * scale)
+
+
+def require_unchanged(called: Called, sent: dict[str, Any], function: str) -> None:
+    """The arguments (arrays or dicts of arrays), as they are after the call, are unchanged."""
+    for (name, before), after in zip(sent.items(), called.args, strict=True):
+        pairs = (
+            [
+                (f"{name}[{key!r}]", value, after.get(key) if type(after) is dict else None)
+                for key, value in before.items()
+            ]
+            if isinstance(before, dict)
+            else [(name, before, after)]
+        )
+        for label, old, new in pairs:
+            same = (
+                isinstance(new, np.ndarray) and new.shape == old.shape and np.array_equal(new, old)
+            )
+            if not same:
+                raise CheckFailure(
+                    f"{function} changed its argument {label}; it must leave its inputs unchanged",
+                    hint="input_modified",
+                )
+
+
+def elementwise_slope(sub: Submission, name: str, Z: np.ndarray) -> np.ndarray:
+    """Central differences of the student's elementwise function ``name`` at every entry of Z."""
+    h = step_sizes(Z)
+    up, down = Z + h, Z - h
+    plus = as_array(sub.call(name, up), f"{name}(Z + h)", Z.shape)
+    minus = as_array(sub.call(name, down), f"{name}(Z - h)", Z.shape)
+    return (plus - minus) / (up - down)
+
+
+# -- chain_rule -------------------------------------------------------------------
+
+Link = tuple[Callable[[Any], float], Callable[[Any], float]]
+
+
+def _sigmoid(u: float) -> float:
+    e = math.exp(-abs(u))  # never overflows, however long the chain
+    return 1.0 / (1.0 + e) if u >= 0 else e / (1.0 + e)
+
+
+def links(rng: np.random.Generator) -> list[Link]:
+    """Smooth scalar functions with their derivatives (they stay in the grader)."""
+    a = float(rng.uniform(0.5, 1.5) * rng.choice([-1.0, 1.0]))
+    c = float(rng.uniform(-1.0, 1.0))
+    k = float(rng.uniform(0.3, 0.8))
+    return [
+        (lambda u: a * float(u) + c, lambda u: a),
+        (lambda u: math.sin(float(u)), lambda u: math.cos(float(u))),
+        (lambda u: math.tanh(float(u)), lambda u: 1.0 - math.tanh(float(u)) ** 2),
+        (lambda u: _sigmoid(float(u)), lambda u: _sigmoid(float(u)) * (1 - _sigmoid(float(u)))),
+        (lambda u: float(u) ** 3 / 3.0, lambda u: float(u) ** 2),
+        (lambda u: math.exp(k * float(u)), lambda u: k * math.exp(k * float(u))),
+        (lambda u: math.log(1.0 + float(u) ** 2), lambda u: 2.0 * float(u) / (1.0 + float(u) ** 2)),
+    ]
+
+
+def compose(chain: Sequence[Link], x: float, slope_at: str = "input") -> tuple[float, float]:
+    """Value and derivative of the chain; ``slope_at`` selects a mistaken evaluation point."""
+    value, slope = x, 1.0
+    for f, df in chain:
+        out = f(value)
+        slope *= df({"input": value, "x": x, "output": out}[slope_at])
+        value = out
+    return value, slope
+
+
+def check_chain(
+    sub: Submission, ctx: Context, chain: Sequence[Link], x: float, what: str, where: str = ""
+) -> None:
+    """``what`` names the call; ``where`` says which chain (no hidden values)."""
+    fs, dfs = [f for f, _ in chain], [df for _, df in chain]
+    got = as_tuple(sub.call("chain_rule", fs, dfs, x), f"{what}{where}", 2)
+    value = as_float(got[0], f"{what} -> value{where}")
+    slope = as_float(got[1], f"{what} -> derivative{where}")
+    expected = ctx.reference.chain_rule(fs, dfs, x)
+    reversed_value, reversed_slope = compose(chain[::-1], x)
+    require(
+        value,
+        expected[0],
+        f"{what} -> value{where}",
+        ctx.analytic,
+        [("chain_rule_reversed", reversed_value)],
+    )
+    require(
+        slope,
+        expected[1],
+        f"{what} -> derivative{where}",
+        ctx.analytic,
+        [
+            ("chain_rule_wrong_point", compose(chain, x, "x")[1]),
+            ("chain_rule_wrong_point", compose(chain, x, "output")[1]),
+            ("chain_rule_reversed", reversed_slope),
+        ],
+    )
+
+
+@grader.check("chain-rule-course-examples", exercise="chain_rule")
+def chain_rule_examples(sub: Submission, ctx: Context) -> None:
+    """chain_rule is right on the course examples: [3x + 1, u**2] at 2, [x**2, sin, 2u] at 1"""
+    affine_then_square: list[Link] = [
+        (lambda x: 3 * x + 1, lambda x: 3.0),
+        (lambda u: u**2, lambda u: 2 * u),
+    ]
+    square_sin_double: list[Link] = [
+        (lambda x: x**2, lambda x: 2 * x),
+        (lambda u: math.sin(float(u)), lambda u: math.cos(float(u))),
+        (lambda u: 2 * u, lambda u: 2.0),
+    ]
+    with showing("fs = [x -> 3x + 1, u -> u**2], dfs = [x -> 3, u -> 2u], x = 2.0"):
+        check_chain(sub, ctx, affine_then_square, 2.0, "chain_rule(fs, dfs, 2.0)")
+    with showing("fs = [x -> x**2, sin, u -> 2u], dfs = [x -> 2x, cos, u -> 2], x = 1.0"):
+        check_chain(sub, ctx, square_sin_double, 1.0, "chain_rule(fs, dfs, 1.0)")
+
+
+@grader.check("chain-rule-hidden-chains", exercise="chain_rule")
+def chain_rule_hidden(sub: Submission, ctx: Context) -> None:
+    """chain_rule matches the reference on hidden chains of 1 to 4 functions"""
+    for length in (1, 2, 3, 4, 4):
+        pool = links(ctx.rng)
+        chain = [pool[int(i)] for i in ctx.rng.choice(len(pool), size=length, replace=False)]
+        x = float(ctx.rng.uniform(-1.5, 1.5))
+        where = f" (hidden chain of {length} function{'s' if length > 1 else ''})"
+        check_chain(sub, ctx, chain, x, "chain_rule(fs, dfs, x)", where)
+
+
+@grader.check("chain-rule-long-chain", exercise="chain_rule")
+def chain_rule_long(sub: Submission, ctx: Context) -> None:
+    """chain_rule handles long hidden chains (the derivative of a deep stack shrinks or grows)"""
+    for length in (8, 12, 16):
+        pool = links(ctx.rng)
+        chain = [pool[int(i)] for i in ctx.rng.choice([0, 1, 2, 3], size=length)]
+        x = float(ctx.rng.uniform(-1.0, 1.0))
+        where = f" (hidden chain of {length} function{'s' if length > 1 else ''})"
+        check_chain(sub, ctx, chain, x, "chain_rule(fs, dfs, x)", where)
+
+
+# -- linear_forward / linear_backward -----------------------------------------------
+
+
+def linear_inputs(rng: np.random.Generator, n: int, d: int, out: int) -> Arrays:
+    return {
+        "X": rng.normal(size=(n, d)),
+        "W": rng.normal(size=(d, out)),
+        "b": rng.normal(size=out),
+        "dZ": rng.normal(size=(n, out)),
+    }
+
+
+SHAPES = [(5, 3, 4), (6, 4, 2), (7, 2, 3)]  # (N, D, out): never square, batch > 1
+
+
+def linear_forward_of(sub: Submission, X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    what = "linear_forward(X, W, b)"
+    return as_array(sub.call("linear_forward", X, W, b), what, (X.shape[0], W.shape[1]))
+
+
+@grader.check("linear-forward-course-example", exercise="linear_forward")
+def linear_forward_example(sub: Submission, ctx: Context) -> None:
+    """linear_forward gives X @ W + b on the course example"""
+    inputs = example("linear")
+    with showing(shown(inputs)):
+        got = as_array(sub.call("linear_forward", *inputs.values()), "linear_forward(X, W, b)")
+        expected = ctx.reference.linear_forward(*inputs.values())
+        require(got, expected, "linear_forward(X, W, b)", ctx.analytic)
+
+
+@grader.check("linear-forward-hidden-batches", exercise="linear_forward")
+def linear_forward_hidden(sub: Submission, ctx: Context) -> None:
+    """linear_forward matches X @ W + b on hidden batches and leaves its inputs unchanged"""
+    for n, d, out in SHAPES:
+        inputs = linear_inputs(ctx.rng, n, d, out)
+        sent = {key: inputs[key] for key in ("X", "W", "b")}
+        called = sub.call_keep("linear_forward", *sent.values())
+        got = as_array(called.value, "linear_forward(X, W, b)")
+        require(
+            got,
+            ctx.reference.linear_forward(*sent.values()),
+            "linear_forward(X, W, b)",
+            ctx.analytic,
+        )
+        require_unchanged(called, sent, "linear_forward(X, W, b)")
+
+
+def backward_mistakes(dZ: np.ndarray, X: np.ndarray) -> dict[str, Mistakes]:
+    """What the common mistakes return for dW and db."""
+    return {
+        "dW": [("dW_transposed", (X.T @ dZ).T)],
+        "db": [
+            ("db_averaged", dZ.mean(axis=0)),
+            ("db_not_summed", dZ),
+            ("db_not_summed", dZ[0]),
+            ("db_not_summed", dZ[-1]),
+            ("db_not_summed", dZ.sum(axis=1)),
+            ("db_not_summed", dZ.sum()),
+        ],
+    }
+
+
+Triple = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def linear_backward_of(sub: Submission, dZ: np.ndarray, X: np.ndarray, W: np.ndarray) -> Triple:
+    """Call linear_backward; check the result's form and that no input changed."""
+    what = "linear_backward(dZ, X, W)"
+    called = sub.call_keep("linear_backward", dZ, X, W)
+    dX, dW, db = (
+        as_array(item, f"{what} -> {name}")
+        for item, name in zip(as_tuple(called.value, what, 3), ("dX", "dW", "db"), strict=True)
+    )
+    require_unchanged(called, {"dZ": dZ, "X": X, "W": W}, what)
+    return dX, dW, db
+
+
+def compare_linear_backward(
+    got: Triple, expected: Triple, dZ: np.ndarray, X: np.ndarray, tol: Tolerance, against: str = ""
+) -> None:
+    what = "linear_backward(dZ, X, W)"
+    mistakes = backward_mistakes(dZ, X)
+    dW_transposed = [("dW_transposed", expected[1].T.shape)]
+    require(got[0], expected[0], f"{what} -> dX{against}", tol)
+    require(got[1], expected[1], f"{what} -> dW{against}", tol, mistakes["dW"], dW_transposed)
+    per_sample = [("db_not_summed", dZ.shape)]
+    require(got[2], expected[2], f"{what} -> db{against}", tol, mistakes["db"], per_sample)
+
+
+def check_linear_backward(
+    sub: Submission, dZ: np.ndarray, X: np.ndarray, W: np.ndarray, expected: Triple, tol: Tolerance
+) -> None:
+    compare_linear_backward(linear_backward_of(sub, dZ, X, W), expected, dZ, X, tol)
+
+
+@grader.check("linear-backward-course-example", exercise="linear_backward")
+def linear_backward_example(sub: Submission, ctx: Context) -> None:
+    """linear_backward gives dZ @ W.T, X.T @ dZ and dZ.sum(axis=0) on the course example"""
+    inputs = example("linear_backward")
+    with showing(shown(inputs)):
+        dZ, X, W = inputs["dZ"], inputs["X"], inputs["W"]
+        expected = ctx.reference.linear_backward(dZ, X, W)
+        check_linear_backward(sub, dZ, X, W, expected, ctx.analytic)
+
+
+@grader.check("linear-backward-hidden-batches", exercise="linear_backward")
+def linear_backward_hidden(sub: Submission, ctx: Context) -> None:
+    """linear_backward matches the reference on hidden batches and leaves its inputs unchanged"""
+    for n, d, out in SHAPES:
+        inputs = linear_inputs(ctx.rng, n, d, out)
+        dZ, X, W = inputs["dZ"], inputs["X"], inputs["W"]
+        expected = ctx.reference.linear_backward(dZ, X, W)
+        check_linear_backward(sub, dZ, X, W, expected, ctx.analytic)
+
+
+def linear_numerical(
+    sub: Submission, dZ: np.ndarray, X: np.ndarray, W: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Central differences of sum(dZ * linear_forward(X, W, b)), the student's own forward."""
+
+    def loss(x: np.ndarray, w: np.ndarray, bias: np.ndarray) -> float:
+        return float(np.sum(dZ * linear_forward_of(sub, x, w, bias)))
+
+    return (
+        central_gradient(lambda x: loss(x, W, b), X),
+        central_gradient(lambda w: loss(X, w, b), W),
+        central_gradient(lambda bias: loss(X, W, bias), b),
+    )
+
+
+@grader.check("linear-backward-gradient-check", exercise="linear_backward")
+def linear_backward_gradient_check(sub: Submission, ctx: Context) -> None:
+    """linear_backward agrees with central differences of your linear_forward, sum(dZ * Z)"""
+    for n, d, out in SHAPES:
+        inputs = linear_inputs(ctx.rng, n, d, out)
+        dZ, X, W, b = inputs["dZ"], inputs["X"], inputs["W"], inputs["b"]
+        got = linear_backward_of(sub, dZ, X, W)
+        numerical = linear_numerical(sub, dZ, X, W, b)
+        tol = for_differences(ctx.finite_difference, np.concatenate([g.ravel() for g in numerical]))
+        against = ", against central differences of your linear_forward"
+        compare_linear_backward(got, numerical, dZ, X, tol, against)
+
+
+# -- activations ---------------------------------------------------------------------
+
+
+@grader.check("sigmoid-course-example", exercise="sigmoid")
+def sigmoid_example(sub: Submission, ctx: Context) -> None:
+    """sigmoid([-2, 0, 3]) is [0.1192..., 0.5, 0.9526...]"""
+    Z = _array([-2.0, 0.0, 3.0])
+    got = as_array(sub.call("sigmoid", Z.copy()), "sigmoid([-2, 0, 3])", (3,))
+    require(got, ctx.reference.sigmoid(Z), "sigmoid([-2, 0, 3])", ctx.analytic)
+
+
+@grader.check("sigmoid-hidden-values", exercise="sigmoid")
+def sigmoid_hidden(sub: Submission, ctx: Context) -> None:
+    """sigmoid matches 1 / (1 + exp(-Z)) on hidden arrays, large |Z| included, inputs unchanged"""
+    for shape in ((4, 3), (7,), (2, 3, 2)):
+        Z = ctx.rng.normal(0.0, 3.0, size=shape)
+        Z.flat[0], Z.flat[-1] = 35.0, -35.0
+        called = sub.call_keep("sigmoid", Z)
+        got = as_array(called.value, "sigmoid(Z)", shape)
+        require(got, ctx.reference.sigmoid(Z), "sigmoid(Z)", ctx.analytic)
+        require_unchanged(called, {"Z": Z}, "sigmoid(Z)")
+
+
+def activation_mistakes(name: str, dA: np.ndarray, Z: np.ndarray, slope: np.ndarray) -> Mistakes:
+    """What the common mistakes of a backward return (``slope`` is the true local slope)."""
+    mistakes: list[tuple[str, Any]] = [("backward_ignores_dA", slope)]
+    if name == "sigmoid_backward":
+        mistakes.append(("derivative_of_activation", dA * Z * (1 - Z)))
+    if name == "tanh_backward":
+        mistakes.append(("derivative_of_activation", dA * (1 - Z**2)))
+    if name == "relu_backward":
+        mistakes.append(("relu_mask_on_output_grad", dA * (dA > 0)))
+        mistakes.append(("relu_derivative_at_zero", dA * (Z >= 0)))
+    return mistakes
+
+
+def backward_of(sub: Submission, name: str, dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """Call an activation's backward; check that it left dA and Z unchanged."""
+    what = f"{name}(dA, Z)"
+    called = sub.call_keep(name, dA, Z)
+    got = as_array(called.value, what)
+    require_unchanged(called, {"dA": dA, "Z": Z}, what)
+    return got
+
+
+def check_backward(
+    sub: Submission,
+    name: str,
+    dA: np.ndarray,
+    Z: np.ndarray,
+    expected: np.ndarray,
+    tol: Tolerance,
+    slope: np.ndarray,
+    got: np.ndarray | None = None,
+    against: str = "",
+) -> None:
+    """Compare with ``expected`` (``slope`` is the local slope, to predict the mistakes)."""
+    got = backward_of(sub, name, dA, Z) if got is None else got
+    mistakes = activation_mistakes(name, dA, Z, slope)
+    require(got, expected, f"{name}(dA, Z){against}", tol, mistakes)
+
+
+def reference_slope(ctx: Context, name: str, Z: np.ndarray) -> np.ndarray:
+    backward = getattr(ctx.reference, name)
+    return np.asarray(backward(np.ones_like(Z), Z), dtype=np.float64)
+
+
+def backward_example(sub: Submission, ctx: Context, name: str, inputs: Arrays) -> None:
+    dA, Z = inputs["dA"], inputs["Z"]
+    slope = reference_slope(ctx, name, Z)
+    with showing(shown(inputs)):
+        check_backward(sub, name, dA, Z, dA * slope, ctx.analytic, slope)
+
+
+def backward_hidden(sub: Submission, ctx: Context, name: str) -> None:
+    for shape in ((4, 3), (6, 2), (3, 5)):
+        dA = ctx.rng.normal(size=shape)
+        Z = away_from_kinks(ctx.rng, shape)
+        slope = reference_slope(ctx, name, Z)
+        check_backward(sub, name, dA, Z, getattr(ctx.reference, name)(dA, Z), ctx.analytic, slope)
+
+
+def backward_gradient_check(sub: Submission, ctx: Context, name: str, forward: str) -> None:
+    """d/dZ of sum(dA * forward(Z)), by central differences of the student's own forward."""
+    for shape in ((4, 3), (6, 2), (3, 5)):
+        dA = ctx.rng.normal(size=shape)
+        Z = away_from_kinks(ctx.rng, shape, scale=2.0, margin=0.1).clip(-5.0, 5.0)
+        got = backward_of(sub, name, dA, Z)
+        slope = elementwise_slope(sub, forward, Z)
+        expected = dA * slope
+        tol = for_differences(ctx.finite_difference, expected)
+        against = f", against central differences of your {forward}"
+        check_backward(sub, name, dA, Z, expected, tol, slope, got, against)
+
+
+@grader.check("sigmoid-backward-course-example", exercise="sigmoid_backward")
+def sigmoid_backward_example(sub: Submission, ctx: Context) -> None:
+    """sigmoid_backward gives dA * s * (1 - s), s = sigmoid(Z), on the course example"""
+    backward_example(sub, ctx, "sigmoid_backward", example("activation"))
+
+
+@grader.check("sigmoid-backward-hidden", exercise="sigmoid_backward")
+def sigmoid_backward_hidden(sub: Submission, ctx: Context) -> None:
+    """sigmoid_backward matches the reference on hidden arrays and leaves its inputs unchanged"""
+    backward_hidden(sub, ctx, "sigmoid_backward")
+
+
+@grader.check("sigmoid-backward-gradient-check", exercise="sigmoid_backward")
+def sigmoid_backward_gradient_check(sub: Submission, ctx: Context) -> None:
+    """sigmoid_backward agrees with central differences of your sigmoid"""
+    backward_gradient_check(sub, ctx, "sigmoid_backward", "sigmoid")
+
+
+@grader.check("tanh-backward-course-example", exercise="tanh_backward")
+def tanh_backward_example(sub: Submission, ctx: Context) -> None:
+    """tanh_backward gives dA * (1 - tanh(Z)**2) on the course example"""
+    backward_example(sub, ctx, "tanh_backward", example("activation"))
+
+
+@grader.check("tanh-backward-hidden", exercise="tanh_backward")
+def tanh_backward_hidden(sub: Submission, ctx: Context) -> None:
+    """tanh_backward matches the reference on hidden arrays and leaves its inputs unchanged"""
+    backward_hidden(sub, ctx, "tanh_backward")
+
+
+@grader.check("tanh-backward-any-shape", exercise="tanh_backward")
+def tanh_backward_shapes(sub: Submission, ctx: Context) -> None:
+    """tanh_backward works on 1-D and 3-D arrays, agreeing with central differences of np.tanh"""
+    for shape in ((5,), (2, 3, 4), (1, 7)):
+        dA = ctx.rng.normal(size=shape)
+        Z = ctx.rng.normal(0.0, 1.5, size=shape)
+        h = step_sizes(Z)
+        slope = (np.tanh(Z + h) - np.tanh(Z - h)) / ((Z + h) - (Z - h))
+        expected = dA * slope
+        tol = for_differences(ctx.finite_difference, expected)
+        against = ", against central differences of np.tanh"
+        check_backward(sub, "tanh_backward", dA, Z, expected, tol, slope, against=against)
+
+
+@grader.check("relu-course-example", exercise="relu")
+def relu_example(sub: Submission, ctx: Context) -> None:
+    """relu([-2, -0.5, 0, 1.5, 3]) is [0, 0, 0, 1.5, 3]"""
+    Z = _array([-2.0, -0.5, 0.0, 1.5, 3.0])
+    what = "relu([-2, -0.5, 0, 1.5, 3])"
+    got = as_array(sub.call("relu", Z.copy()), what, (5,))
+    require(got, ctx.reference.relu(Z), what, ctx.analytic)
+
+
+@grader.check("relu-leaves-input-unchanged", exercise="relu")
+def relu_unchanged(sub: Submission, ctx: Context) -> None:
+    """relu([[-1, 2], [3, -4]]) returns a new array and leaves Z unchanged"""
+    Z = _array([[-1.0, 2.0], [3.0, -4.0]])
+    what = "relu([[-1, 2], [3, -4]])"
+    called = sub.call_keep("relu", Z.copy())
+    require(as_array(called.value, what, (2, 2)), ctx.reference.relu(Z), what, ctx.analytic)
+    require_unchanged(called, {"Z": Z}, what)
+
+
+@grader.check("relu-hidden-values", exercise="relu")
+def relu_hidden(sub: Submission, ctx: Context) -> None:
+    """relu matches max(Z, 0) on hidden arrays"""
+    for shape in ((4, 3), (9,), (2, 2, 3)):
+        Z = ctx.rng.normal(0.0, 2.0, size=shape)
+        got = as_array(sub.call("relu", Z), "relu(Z)", shape)
+        require(got, ctx.reference.relu(Z), "relu(Z)", ctx.analytic)
+
+
+@grader.check("relu-backward-course-example", exercise="relu_backward")
+def relu_backward_example(sub: Submission, ctx: Context) -> None:
+    """relu_backward gives dA where Z > 0 and 0 elsewhere on the course example"""
+    backward_example(sub, ctx, "relu_backward", example("activation"))
+
+
+@grader.check("relu-backward-at-zero", exercise="relu_backward")
+def relu_backward_zero(sub: Submission, ctx: Context) -> None:
+    """relu_backward gives 0 where Z is exactly 0"""
+    backward_example(sub, ctx, "relu_backward", example("relu_at_zero"))
+
+
+@grader.check("relu-backward-hidden", exercise="relu_backward")
+def relu_backward_hidden(sub: Submission, ctx: Context) -> None:
+    """relu_backward matches the reference on hidden arrays and leaves its inputs unchanged"""
+    backward_hidden(sub, ctx, "relu_backward")
+
+
+@grader.check("relu-backward-gradient-check", exercise="relu_backward")
+def relu_backward_gradient_check(sub: Submission, ctx: Context) -> None:
+    """relu_backward agrees with central differences of your relu (away from Z = 0)"""
+    backward_gradient_check(sub, ctx, "relu_backward", "relu")
+
+
+# -- mse_loss ----------------------------------------------------------------------------
+
+
+def mse_of(sub: Submission, pred: np.ndarray, y: np.ndarray, keep: bool = False) -> Any:
+    what = "mse_loss(pred, y)"
+    called = sub.call_keep("mse_loss", pred, y)
+    loss_value, dpred_value = as_tuple(called.value, what, 2)
+    loss = as_float(loss_value, f"{what} -> loss")
+    dpred = as_array(dpred_value, f"{what} -> dpred")
+    if keep:
+        require_unchanged(called, {"pred": pred, "y": y}, what)
+    return loss, dpred
+
+
+def mse_mistakes(pred: np.ndarray, y: np.ndarray) -> Mistakes:
+    diff = pred - y
+    return [
+        ("mse_missing_factor_2", diff / diff.size),
+        ("mse_missing_1_over_n", 2 * diff),
+        ("mse_missing_1_over_n", diff),
+        ("mse_mean_over_rows", 2 * diff / len(diff)),
+    ]
+
+
+def check_mse(sub: Submission, ctx: Context, pred: np.ndarray, y: np.ndarray) -> None:
+    loss, dpred = mse_of(sub, pred, y, keep=True)
+    expected_loss, expected_dpred = ctx.reference.mse_loss(pred, y)
+    require(loss, expected_loss, "mse_loss(pred, y) -> loss", ctx.analytic)
+    require(
+        dpred, expected_dpred, "mse_loss(pred, y) -> dpred", ctx.analytic, mse_mistakes(pred, y)
+    )
+
+
+@grader.check("mse-loss-course-example", exercise="mse_loss")
+def mse_example(sub: Submission, ctx: Context) -> None:
+    """mse_loss gives mean((pred - y)**2) and 2 * (pred - y) / pred.size on the course example"""
+    inputs = example("mse")
+    with showing(shown(inputs)):
+        check_mse(sub, ctx, inputs["pred"], inputs["y"])
+
+
+@grader.check("mse-loss-hidden", exercise="mse_loss")
+def mse_hidden(sub: Submission, ctx: Context) -> None:
+    """mse_loss matches the reference on hidden batches and leaves its inputs unchanged"""
+    for shape in ((5, 1), (4, 3), (8, 2)):
+        check_mse(sub, ctx, ctx.rng.normal(size=shape), ctx.rng.normal(size=shape))
+
+
+def mse_numerical(sub: Submission, pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Central differences of the student's own loss with respect to pred."""
+    return central_gradient(lambda p: mse_of(sub, p, y)[0], pred)
+
+
+@grader.check("mse-loss-gradient-check", exercise="mse_loss")
+def mse_gradient_check(sub: Submission, ctx: Context) -> None:
+    """mse_loss's dpred agrees with central differences of your loss"""
+    for shape in ((5, 1), (4, 3), (3, 2)):
+        pred, y = ctx.rng.normal(size=shape), ctx.rng.normal(size=shape)
+        _, dpred = mse_of(sub, pred, y)
+        numerical = mse_numerical(sub, pred, y)
+        tol = for_differences(ctx.finite_difference, numerical)
+        what = "mse_loss(pred, y) -> dpred, against central differences of your loss"
+        require(dpred, numerical, what, tol, mse_mistakes(pred, y))
+
+
+# -- mlp_loss_and_grads ----------------------------------------------------------------------
+
+
+def mlp_grads(params: Arrays, X: np.ndarray, y: np.ndarray, mistake: str = "") -> Arrays:
+    """The gradients, or what a given mistake in the backward pass returns instead."""
+    Z1 = X @ params["W1"] + params["b1"]
+    H = np.tanh(Z1)
+    pred = H @ params["W2"] + params["b2"]
+    dpred = 2 * (pred - y) / pred.size
+    dpred *= {"mse_missing_factor_2": 0.5, "mse_missing_1_over_n": pred.size}.get(mistake, 1.0)
+    dH = dpred @ params["W2"].T
+    slope = {"missing_tanh_chain": 1.0, "derivative_of_activation": 1 - Z1**2}.get(
+        mistake, 1 - H**2
+    )
+    dZ1 = dH * slope
+
+    def weight(X_: np.ndarray, dZ: np.ndarray) -> np.ndarray:
+        return (X_.T @ dZ).T if mistake == "dW_transposed" else X_.T @ dZ
+
+    def bias(dZ: np.ndarray) -> np.ndarray:
+        return {"db_averaged": dZ.mean(axis=0), "db_not_summed": dZ}.get(mistake, dZ.sum(axis=0))
+
+    return {"W1": weight(X, dZ1), "b1": bias(dZ1), "W2": weight(H, dpred), "b2": bias(dpred)}
+
+
+MLP_MISTAKES = [
+    "missing_tanh_chain",
+    "derivative_of_activation",
+    "mse_missing_factor_2",
+    "mse_missing_1_over_n",
+    "db_averaged",
+    "db_not_summed",
+    "dW_transposed",
+]
+
+
+def mlp_of(sub: Submission, params: Arrays, X: np.ndarray, y: np.ndarray) -> tuple[float, Arrays]:
+    """Call mlp_loss_and_grads; check the result's form and that no input changed."""
+    what = "mlp_loss_and_grads(params, X, y)"
+    called = sub.call_keep("mlp_loss_and_grads", params, X, y)
+    loss_value, grads_value = as_tuple(called.value, what, 2)
+    loss = as_float(loss_value, f"{what} -> loss")
+    grads = as_dict(grads_value, f"{what} -> grads", PARAM_KEYS)
+    arrays = {key: as_array(grads[key], f"{what} -> grads[{key!r}]") for key in PARAM_KEYS}
+    require_unchanged(called, {"params": params, "X": X, "y": y}, what)
+    return loss, arrays
+
+
+def check_mlp(sub: Submission, ctx: Context, params: Arrays, X: np.ndarray, y: np.ndarray) -> None:
+    loss, grads = mlp_of(sub, params, X, y)
+    expected_loss, expected = ctx.reference.mlp_loss_and_grads(params, X, y)
+    require(loss, expected_loss, "mlp_loss_and_grads(params, X, y) -> loss", ctx.analytic)
+    mistakes = [(hint, mlp_grads(params, X, y, hint)) for hint in MLP_MISTAKES]
+    require_dict(
+        grads, expected, "mlp_loss_and_grads(params, X, y) -> grads", ctx.analytic, mistakes
+    )
+
+
+def mlp_inputs(
+    rng: np.random.Generator, n: int, d: int, h: int, o: int
+) -> tuple[Arrays, np.ndarray, np.ndarray]:
+    params = {
+        "W1": rng.normal(0.0, 0.8, size=(d, h)),
+        "b1": rng.normal(0.0, 0.5, size=h),
+        "W2": rng.normal(0.0, 0.8, size=(h, o)),
+        "b2": rng.normal(0.0, 0.5, size=o),
+    }
+    return params, rng.normal(size=(n, d)), rng.normal(size=(n, o))
+
+
+MLP_SHAPES = [(5, 3, 4, 2), (6, 2, 5, 3), (7, 4, 3, 1)]  # (N, D, H, O)
+
+
+def mlp_example() -> tuple[Arrays, np.ndarray, np.ndarray]:
+    inputs = example("mlp")
+    return {key: inputs[key] for key in PARAM_KEYS}, inputs["X"], inputs["y"]
+
+
+@grader.check("mlp-course-example", exercise="mlp_loss_and_grads")
+def mlp_course_example(sub: Submission, ctx: Context) -> None:
+    """mlp_loss_and_grads matches the reference on the course example (a 2-3-1 net, 4 samples)"""
+    with showing(shown(example("mlp"))):
+        check_mlp(sub, ctx, *mlp_example())
+
+
+@grader.check("mlp-contract", exercise="mlp_loss_and_grads")
+def mlp_contract(sub: Submission, ctx: Context) -> None:
+    """mlp_loss_and_grads returns (loss, grads) with grads shaped like params, inputs unchanged"""
+    params, X, y = mlp_example()
+    with showing(shown(example("mlp"))):
+        _, grads = mlp_of(sub, params, X, y)
+        for key in PARAM_KEYS:
+            got, wanted = grads[key].shape, params[key].shape
+            if got != wanted:
+                hint = None
+                if key.startswith("W") and got == wanted[::-1]:
+                    hint = "dW_transposed"
+                if key.startswith("b") and got[-1:] == wanted and len(got) == 2:
+                    hint = "db_not_summed"
+                raise CheckFailure(
+                    f"grads[{key!r}]: got shape {got}, expected shape {wanted} "
+                    f"(the shape of params[{key!r}])",
+                    hint=hint,
+                )
+
+
+@grader.check("mlp-hidden-networks", exercise="mlp_loss_and_grads")
+def mlp_hidden(sub: Submission, ctx: Context) -> None:
+    """mlp_loss_and_grads matches the reference loss and gradients on hidden networks"""
+    for shape in MLP_SHAPES:
+        check_mlp(sub, ctx, *mlp_inputs(ctx.rng, *shape))
+
+
+def mlp_numerical(sub: Submission, params: Arrays, X: np.ndarray, y: np.ndarray) -> Arrays:
+    """Central differences of the student's own loss, one parameter block at a time."""
+
+    def loss_of(key: str) -> Callable[[np.ndarray], float]:
+        return lambda value: mlp_of(sub, {**params, key: value}, X, y)[0]
+
+    return {key: central_gradient(loss_of(key), params[key]) for key in PARAM_KEYS}
+
+
+@grader.check("mlp-gradient-check", exercise="mlp_loss_and_grads")
+def mlp_gradient_check(sub: Submission, ctx: Context) -> None:
+    """mlp_loss_and_grads's gradients agree with central differences of your own loss"""
+    for shape in MLP_SHAPES:
+        params, X, y = mlp_inputs(ctx.rng, *shape)
+        _, grads = mlp_of(sub, params, X, y)
+        numerical = mlp_numerical(sub, params, X, y)
+        tol = for_differences(
+            ctx.finite_difference, np.concatenate([g.ravel() for g in numerical.values()])
+        )
+        mistakes = [(hint, mlp_grads(params, X, y, hint)) for hint in MLP_MISTAKES]
+        what = "mlp_loss_and_grads(params, X, y) -> grads"
+        note = "(expected: central differences of the loss your function returns)"
+        require_dict(grads, numerical, what, tol, mistakes, note)
+
+
+# -- Value (going deeper) ------------------------------------------------------------------------
+
+
+class RemoteValue:
+    """A student's Value, driven through the handle with Python's own operator dispatch.
+
+    The same expression code runs on the reference Value (the expected result)
+    and on this wrapper, so ``3.0 - a`` reaches the student's ``__rsub__``
+    exactly as it would in their own code.
+    """
+
+    def __init__(self, sub: Submission, obj: RemoteObject) -> None:
+        self.sub = sub
+        self.obj = obj
+
+    def _apply(self, name: str, *args: Any) -> RemoteValue:
+        plain = [arg.obj if isinstance(arg, RemoteValue) else arg for arg in args]
+        out = self.sub.method(self.obj, name, *plain)
+        if type(out) is not RemoteObject or out.type_name in ("NotImplementedType", "NoneType"):
+            raise CheckFailure(f"Value.{name} returned {describe(out)}, expected a new Value")
+        return RemoteValue(self.sub, out)
+
+    def __add__(self, other: Any) -> RemoteValue:
+        return self._apply("__add__", other)
+
+    def __radd__(self, other: Any) -> RemoteValue:
+        return self._apply("__radd__", other)
+
+    def __sub__(self, other: Any) -> RemoteValue:
+        return self._apply("__sub__", other)
+
+    def __rsub__(self, other: Any) -> RemoteValue:
+        return self._apply("__rsub__", other)
+
+    def __mul__(self, other: Any) -> RemoteValue:
+        return self._apply("__mul__", other)
+
+    def __rmul__(self, other: Any) -> RemoteValue:
+        return self._apply("__rmul__", other)
+
+    def __truediv__(self, other: Any) -> RemoteValue:
+        return self._apply("__truediv__", other)
+
+    def __rtruediv__(self, other: Any) -> RemoteValue:
+        return self._apply("__rtruediv__", other)
+
+    def __pow__(self, exponent: float) -> RemoteValue:
+        return self._apply("__pow__", exponent)
+
+    def tanh(self) -> RemoteValue:
+        return self._apply("tanh")
+
+    def exp(self) -> RemoteValue:
+        return self._apply("exp")
+
+    def relu(self) -> RemoteValue:
+        return self._apply("relu")
+
+    def backward(self) -> None:
+        self.sub.method(self.obj, "backward")
+
+    @property
+    def data(self) -> float:
+        return as_float(self.sub.get(self.obj, "data"), "Value.data")
+
+    @property
+    def grad(self) -> float:
+        return as_float(self.sub.get(self.obj, "grad"), "Value.grad")
+
+
+Expression = Callable[..., Any]
+
+
+def overwrites_grad(sub: Submission) -> bool:
+    """Targeted probe: does ``a + a`` give a.grad == 1 (gradients assigned, not accumulated)?"""
+    try:
+        a = RemoteValue(sub, sub.call("Value", 3.0))
+        out = a + a
+        out.backward()
+        return a.grad == 1.0
+    except (CheckFailure, StudentError):
+        return False
+
+
+def check_expression(
+    sub: Submission,
+    ctx: Context,
+    expression: Expression,
+    inputs: Sequence[float],
+    what: str,
+    mistakes: Sequence[Mistakes] = (),
+) -> None:
+    """Build ``expression`` from student and from reference Values; compare data and grads.
+
+    A wrong gradient with no better explanation is put down to gradients that
+    are assigned instead of accumulated, when the ``a + a`` probe shows that.
+    """
+    try:
+        compare_expression(sub, ctx, expression, inputs, what, mistakes)
+    except CheckFailure as failure:
+        if failure.hint is None and ".grad" in failure.message and overwrites_grad(sub):
+            failure.hint = "value_grad_not_accumulated"
+        raise
+
+
+def compare_expression(
+    sub: Submission,
+    ctx: Context,
+    expression: Expression,
+    inputs: Sequence[float],
+    what: str,
+    mistakes: Sequence[Mistakes],
+) -> None:
+    names = "abcdefgh"[: len(inputs)]
+    leaves = [RemoteValue(sub, sub.call("Value", x)) for x in inputs]
+    reference_leaves = [ctx.reference.Value(x) for x in inputs]
+    out = expression(*leaves)
+    expected = expression(*reference_leaves)
+    expected.backward()
+    out.backward()
+    require(out.data, expected.data, f"{what}: the output's .data", ctx.analytic)
+    for i, (name, leaf, reference_leaf) in enumerate(
+        zip(names, leaves, reference_leaves, strict=True)
+    ):
+        known = mistakes[i] if i < len(mistakes) else ()
+        require(
+            leaf.grad,
+            reference_leaf.grad,
+            f"{what}: {name}.grad after backward()",
+            ctx.analytic,
+            known,
+        )
+
+
+@grader.check("value-course-example", exercise="Value")
+def value_example(sub: Submission, ctx: Context) -> None:
+    """Value: c = a * b + a ** 2 at a = 2, b = -3 gives c.data = -2, a.grad = 1, b.grad = 2"""
+    check_expression(
+        sub,
+        ctx,
+        lambda a, b: a * b + a**2,
+        [2.0, -3.0],
+        "c = a * b + a ** 2 with a = Value(2.0), b = Value(-3.0)",
+    )
+
+
+@grader.check("value-numbers-on-either-side", exercise="Value")
+def value_numbers(sub: Submission, ctx: Context) -> None:
+    """Value: + - * / work with numbers on either side (3 + a, a - 1, 2 * a, 6 / a, ...)"""
+    cases: list[tuple[str, Expression]] = [
+        ("3 + a", lambda a: 3.0 + a),
+        ("a + 3", lambda a: a + 3.0),
+        ("a - 1", lambda a: a - 1.0),
+        ("1 - a", lambda a: 1.0 - a),
+        ("2 * a", lambda a: 2.0 * a),
+        ("a * 2", lambda a: a * 2.0),
+        ("a / 4", lambda a: a / 4.0),
+        ("6 / a", lambda a: 6.0 / a),
+    ]
+    for text, expression in cases:
+        check_expression(sub, ctx, expression, [1.5], f"{text} with a = Value(1.5)")
+    check_expression(
+        sub,
+        ctx,
+        lambda a, b: (a - b) * (a / b),
+        [1.5, -0.5],
+        "(a - b) * (a / b) with a = Value(1.5), b = Value(-0.5)",
+    )
+
+
+@grader.check("value-reuse-accumulates", exercise="Value")
+def value_reuse(sub: Submission, ctx: Context) -> None:
+    """Value: a node used twice gets the sum of both gradients (a + a, a * a, a diamond)"""
+    check_expression(
+        sub,
+        ctx,
+        lambda a: a + a,
+        [3.0],
+        "a + a with a = Value(3.0)",
+        [[("value_grad_not_accumulated", 1.0)]],
+    )
+    check_expression(
+        sub,
+        ctx,
+        lambda a: a * a,
+        [3.0],
+        "a * a with a = Value(3.0)",
+        [[("value_grad_not_accumulated", 3.0)]],
+    )
+
+    def diamond(a: Any) -> Any:
+        b = a.tanh()
+        return b * b + b.exp()
+
+    check_expression(sub, ctx, diamond, [0.7], "b * b + b.exp() with b = Value(0.7).tanh()")
+
+
+def _expressions() -> list[tuple[str, Expression]]:
+    return [
+        ("a hidden expression using * + tanh", lambda a, b, c: (a * b + c).tanh() * a),
+        ("a hidden expression using - ** /", lambda a, b, c: (a - b) ** 2 / c),
+        (
+            "a hidden expression using exp * + - **",
+            lambda a, b, c: (a.exp() + b * c) * (2.0 - a) + c**3,
+        ),
+        (
+            "a hidden expression using relu tanh * + - / **",
+            lambda a, b, c: (
+                ((2.0 * a + b).relu() + (b - 2.0).relu() + (c - 1.0).tanh()) / (1.0 + a**2)
+            ),
+        ),
+    ]
+
+
+@grader.check("value-hidden-expressions", exercise="Value")
+def value_hidden(sub: Submission, ctx: Context) -> None:
+    """Value: data and gradients match the reference on hidden expressions"""
+    for text, expression in _expressions():
+        for _ in range(3):
+            a = float(ctx.rng.uniform(0.5, 1.5))
+            b = float(ctx.rng.uniform(0.2, 1.0))
+            c = float(ctx.rng.uniform(-1.5, -0.5))
+            check_expression(sub, ctx, expression, [a, b, c], text)
+
+
+@grader.check("value-unary-ops", exercise="Value")
+def value_unary(sub: Submission, ctx: Context) -> None:
+    """Value: tanh(), exp() and relu() have the right values and local derivatives"""
+    for _ in range(3):
+        x = float(away_from_kinks(ctx.rng, (1,), scale=1.0)[0])
+        check_expression(sub, ctx, lambda a: a.tanh(), [x], "a.tanh()")
+        check_expression(sub, ctx, lambda a: a.exp(), [x], "a.exp()")
+        check_expression(sub, ctx, lambda a: a.relu(), [x], "a.relu()")
+        check_expression(sub, ctx, lambda a: a.relu(), [-x], "a.relu()")

@@ -1,0 +1,1243 @@
+"""Grader for m5_optimization: SGD, momentum, Adam and RMSProp, driven and compared.
+
+The optimizers are compared step by step with the reference on grader-chosen
+gradient sequences, over several parameter keys: the grader calls ``step``
+itself and reads the updated ``params`` back from the call (``method_keep``),
+then carries them into the next step. The known mistakes are recognised by
+predicting what the mistaken optimizer would give on the same gradients.
+
+``run_optimizer`` and ``compare_optimizers`` are checked with the student's own
+optimizer objects (they live in the student's process): the expected trajectory
+is what a fresh instance of the same class gives when the grader drives it step
+by step, so a wrong optimizer costs points on that optimizer only (one that
+cannot be stepped at all, a crash or NaN, is skipped where another can stand in).
+
+Adam's step-by-step checks pass ``eps=0.0`` with gradients of size at least
+1e-2: every placement of eps then gives the same numbers, so the harmless ones
+(``sqrt(v_hat + eps**2)``, eps added before the bias correction) pass, and a
+hard-coded offset is still seen. The default ``eps=1e-8`` is checked with
+gradients in the thousands, where those harmless placements stay below rtol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from calcgrade import (
+    CheckFailure,
+    Context,
+    Grader,
+    RemoteObject,
+    StudentError,
+    Submission,
+    Tolerance,
+    as_array,
+    as_dict,
+    describe,
+    matches,
+    mismatch,
+)
+
+HINTS = {
+    "momentum_dampening": (
+        "Your Momentum looks like the dampened average v = beta*v + (1 - beta)*g. This course's "
+        "momentum adds the whole gradient: v = beta*v + g, then p -= lr*v."
+    ),
+    "adam_no_bias_correction": (
+        "Your Adam steps with the raw averages m and v. Divide them by (1 - beta1**t) and "
+        "(1 - beta2**t) first (m_hat, v_hat): with that bias correction, a constant gradient "
+        "moves every weight by exactly lr per step."
+    ),
+    "t_per_key": (
+        "Your Adam advances t once per parameter key instead of once per call to step. Do "
+        "`self.t += 1` once at the top of step, before the loop over the keys."
+    ),
+    "t_never_incremented": (
+        "Your Adam's step counter t never advances, so the bias correction (1 - beta**t) is "
+        "wrong, or divides by zero when t stays 0. Start t at 0 and do `self.t += 1` once at "
+        "the start of every call to step."
+    ),
+    "eps_placement": (
+        "Your Adam's denominator is off by much more than eps. Use "
+        "`lr * m_hat / (np.sqrt(v_hat) + self.eps)` with the eps given to the constructor "
+        "(not a hard-coded number), so that a zero gradient gives a zero step."
+    ),
+    "state_shared_across_keys": (
+        "Your optimizer mixes the state of different parameters. Keep one velocity/moment per "
+        "key, e.g. a dict `self.v[key]` that starts from zeros the first time a key is seen; "
+        "never one array for all keys, nor state looked up by shape."
+    ),
+    "trajectory_without_x0": (
+        "Your trajectory is missing its first row. Record x0 before the first step, so that "
+        "`steps` steps give steps + 1 rows (losses), the first one at x0."
+    ),
+    "not_in_place": (
+        "step must change the arrays inside the params dictionary, e.g. "
+        "`params[key] -= self.lr * grads[key]`. Rebinding a local name (p = p - ...) or "
+        "returning new arrays leaves the caller's params unchanged."
+    ),
+    "grads_modified": (
+        "step must only read the gradients: an in-place operation on grads[key] (g *= lr, "
+        "g -= ...) changes the caller's array. Compute new arrays, e.g. step = self.lr * g."
+    ),
+    "state_shared_across_instances": (
+        "Two separate optimizer objects share their state. Create the state dicts in "
+        "__init__ (self.velocity = {}), not as class attributes, so each object starts at zero."
+    ),
+    "trajectory_rows_aliased": (
+        "All rows of your trajectory are the same point: you stored the params array itself, "
+        "which the next steps keep changing. Store a copy: trajectory.append(params['x'].copy())."
+    ),
+    "x0_modified": (
+        "Your function changed the x0 array it was given. Start from a copy: "
+        "params = {'x': np.array(x0, dtype=float)}."
+    ),
+}
+
+grader = Grader("m5_optimization", HINTS)
+
+Params = dict[str, np.ndarray]
+Trajectory = list[Params]  # params after step 1, 2, ...
+Mistakes = Callable[[], Mapping[str, Trajectory | None]]
+
+SHAPES = {"W": (3, 2), "b": (2,), "c": (4, 1)}  # keys of different shapes
+SAME_SHAPES = {"W1": (3, 2), "W2": (3, 2)}  # keys that shape-keyed state would mix
+NO_MISTAKES: Mistakes = dict
+
+
+# ---------------------------------------------------------------------------
+# inputs
+
+
+def copy(params: Mapping[str, np.ndarray]) -> Params:
+    return {key: np.array(value, dtype=np.float64) for key, value in params.items()}
+
+
+def random_params(rng: np.random.Generator, shapes: Mapping[str, tuple[int, ...]]) -> Params:
+    return {key: rng.normal(size=shape) for key, shape in shapes.items()}
+
+
+def random_grads(
+    rng: np.random.Generator,
+    shapes: Mapping[str, tuple[int, ...]],
+    steps: int,
+    low: float = 1e-2,
+    high: float = 3.0,
+) -> list[Params]:
+    """Gradients with |g| log-uniform in [low, high] and random signs (never near 0)."""
+
+    def one(shape: tuple[int, ...]) -> np.ndarray:
+        size = np.exp(rng.uniform(np.log(low), np.log(high), size=shape))
+        return np.where(rng.random(shape) < 0.5, -size, size)
+
+    return [{key: one(shape) for key, shape in shapes.items()} for _ in range(steps)]
+
+
+# ---------------------------------------------------------------------------
+# the student's side: one call of step, validated
+
+
+def make(sub: Submission, name: str, **kwargs: float) -> RemoteObject:
+    """An instance of the student's optimizer class ``name``."""
+    obj = sub.call(name, **kwargs)
+    if type(obj) is not RemoteObject:
+        raise CheckFailure(f"{name}(...) returned {describe(obj)}, expected an optimizer object")
+    return obj
+
+
+def take_step(
+    sub: Submission,
+    opt: RemoteObject,
+    what: str,
+    params: Params,
+    grads: Params,
+    nonfinite_hint: str | Mapping[str, str] | None = None,
+) -> Params:
+    """Call ``opt.step(params, grads)``; return the arrays of ``params`` after the call.
+
+    ``nonfinite_hint`` names the likely mistake when a key's values become NaN or
+    infinite (one hint for all keys, or a hint per key).
+    """
+    called = sub.method_keep(opt, "step", copy(params), copy(grads))
+    after = as_dict(called.args[0], f"{what}: the params dict after the call", list(params))
+    new: Params = {}
+    for key, before in params.items():
+        value = after[key]
+        label = f"{what}: params[{key!r}] after the call"
+        if (
+            isinstance(value, np.ndarray)
+            and value.dtype.kind in "iuf"
+            and value.shape == before.shape
+            and not np.isfinite(value).all()
+        ):
+            index = [int(i) for i in np.argwhere(~np.isfinite(value))[0]]
+            hint = (
+                nonfinite_hint.get(key) if isinstance(nonfinite_hint, Mapping) else nonfinite_hint
+            )
+            raise CheckFailure(
+                f"{label}: got {value[tuple(index)]} at index {index}, expected finite numbers",
+                hint=hint,
+            )
+        new[key] = as_array(value, label, before.shape)
+    moved = any(not np.array_equal(new[key], params[key]) for key in params)
+    if not moved and any(np.any(grads[key] != 0) for key in grads):
+        raise CheckFailure(
+            f"{what} left every array of params unchanged: it must update params in place",
+            hint="not_in_place",
+        )
+    return new
+
+
+def run_student(
+    sub: Submission,
+    opt: RemoteObject,
+    what: str,
+    params0: Params,
+    grads_seq: list[Params],
+    nonfinite_hint: str | Mapping[str, str] | None = None,
+) -> Trajectory:
+    """Drive the student's optimizer through ``grads_seq``, carrying its params along."""
+    params, out = copy(params0), []
+    for number, grads in enumerate(grads_seq, start=1):
+        params = take_step(sub, opt, f"{what} (step {number})", params, grads, nonfinite_hint)
+        out.append(params)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# the grader's side: the reference, and the known mistakes
+
+
+def run_reference(opt: Any, params0: Params, grads_seq: list[Params]) -> Trajectory:
+    params, out = copy(params0), []
+    for grads in grads_seq:
+        opt.step(params, copy(grads))
+        out.append(copy(params))
+    return out
+
+
+def momentum_variant(
+    params0: Params,
+    grads_seq: list[Params],
+    lr: float,
+    beta: float,
+    *,
+    dampening: bool = False,
+    shared: bool = False,
+) -> Trajectory:
+    """Momentum with ``v = beta*v + (1-beta)*g``, or with one velocity per shape."""
+    params, out = copy(params0), []
+    state: dict[object, Any] = {}
+    for grads in grads_seq:
+        for key, g in grads.items():
+            slot = params[key].shape if shared else key
+            v = beta * state.get(slot, 0.0) + ((1 - beta) if dampening else 1.0) * g
+            state[slot] = v
+            params[key] = params[key] - lr * v
+        out.append(copy(params))
+    return out
+
+
+def adam_variant(
+    params0: Params,
+    grads_seq: list[Params],
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    *,
+    bias_correction: bool = True,
+    t_mode: str = "step",
+    shared: bool = False,
+    eps_inside: bool = False,
+) -> Trajectory:
+    """Adam with the known mistakes.
+
+    ``t_mode``: "step" (right), "key" (t += 1 per key), "one" (t stuck at 1).
+    ``shared``: m and v looked up by shape. ``eps_inside``: ``sqrt(v_hat + eps)``.
+    """
+    params, out = copy(params0), []
+    m: dict[object, Any] = {}
+    v: dict[object, Any] = {}
+    t = 1 if t_mode == "one" else 0
+    for grads in grads_seq:
+        if t_mode == "step":
+            t += 1
+        for key, g in grads.items():
+            if t_mode == "key":
+                t += 1
+            slot = params[key].shape if shared else key
+            m[slot] = beta1 * m.get(slot, 0.0) + (1 - beta1) * g
+            v[slot] = beta2 * v.get(slot, 0.0) + (1 - beta2) * g**2
+            m_hat, v_hat = m[slot], v[slot]
+            if bias_correction:
+                m_hat, v_hat = m_hat / (1 - beta1**t), v_hat / (1 - beta2**t)
+            denominator = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+            params[key] = params[key] - lr * m_hat / denominator
+        out.append(copy(params))
+    return out
+
+
+def rmsprop_shared(
+    params0: Params, grads_seq: list[Params], lr: float, beta: float, eps: float
+) -> Trajectory:
+    """RMSProp with one running mean of g**2 per shape."""
+    params, out = copy(params0), []
+    state: dict[object, Any] = {}
+    for grads in grads_seq:
+        for key, g in grads.items():
+            slot = params[key].shape
+            s = beta * state.get(slot, 0.0) + (1 - beta) * g**2
+            state[slot] = s
+            params[key] = params[key] - lr * g / (np.sqrt(s) + eps)
+        out.append(copy(params))
+    return out
+
+
+def adam_eps_estimates(
+    params0: Params, grads: Params, first: Params, lr: float, eps: float
+) -> list[tuple[float, bool]]:
+    """The eps (and placement) that would explain the student's first Adam step.
+
+    With bias correction the first step is ``-lr * g / (|g| + eps)`` (or
+    ``-lr * g / sqrt(g**2 + eps)`` with eps inside the root); solve for eps at
+    the entry with the smallest gradient, where eps shows most.
+    """
+    g = np.concatenate([np.ravel(grads[key]) for key in params0])
+    d = np.concatenate([np.ravel(first[key] - params0[key]) for key in params0])
+    i = int(np.argmin(np.abs(g)))
+    if d[i] == 0 or np.sign(d[i]) != -np.sign(g[i]) or abs(d[i]) >= lr:
+        return []
+    ratio = lr / abs(d[i])
+    found = []
+    for estimate, inside in ((abs(g[i]) * (ratio - 1), False), (g[i] ** 2 * (ratio**2 - 1), True)):
+        if np.isfinite(estimate) and estimate > 0 and abs(estimate - eps) > 10 * eps + 1e-12:
+            found.append((float(estimate), inside))
+    return found
+
+
+def adam_mistakes(
+    params0: Params,
+    grads_seq: list[Params],
+    got: Trajectory,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> Mistakes:
+    """Predictions of every Adam mistake on these inputs (computed only on failure)."""
+
+    def predict() -> dict[str, Trajectory | None]:
+        def variant(**kw: Any) -> Trajectory:
+            return adam_variant(params0, grads_seq, lr, beta1, beta2, eps, **kw)
+
+        predictions: dict[str, Trajectory | None] = {
+            "adam_no_bias_correction": variant(bias_correction=False),
+            "t_per_key": variant(t_mode="key") if len(params0) > 1 else None,
+            "t_never_incremented": variant(t_mode="one"),
+            "state_shared_across_keys": variant(shared=True),
+        }
+        for number, (estimate, inside) in enumerate(
+            adam_eps_estimates(params0, grads_seq[0], got[0], lr, eps)
+        ):
+            predictions[f"eps_placement#{number}"] = adam_variant(
+                params0, grads_seq, lr, beta1, beta2, estimate, eps_inside=inside
+            )
+        return predictions
+
+    return predict
+
+
+# ---------------------------------------------------------------------------
+# comparing trajectories
+
+
+def flat(trajectory: Trajectory) -> np.ndarray:
+    return np.concatenate([np.ravel(params[key]) for params in trajectory for key in params])
+
+
+def changes(params0: Params, trajectory: Trajectory) -> Trajectory:
+    """What each step changed: params after step k minus params before it."""
+    before, out = params0, []
+    for params in trajectory:
+        out.append({key: params[key] - before[key] for key in params})
+        before = params
+    return out
+
+
+def changes_of(params0: Params, mistakes: Mistakes) -> Mistakes:
+    """The predicted runs of ``mistakes`` as changes made by each step."""
+
+    def predict() -> dict[str, Trajectory | None]:
+        return {
+            hint: None if run is None else changes(params0, run) for hint, run in mistakes().items()
+        }
+
+    return predict
+
+
+def name_mistake(got: Trajectory, mistakes: Mistakes, tol: Tolerance) -> str | None:
+    """The first known mistake whose predicted run the student's whole run matches."""
+    got_flat = flat(got)
+    for hint, trajectory in mistakes().items():
+        if trajectory is not None and matches(got_flat, flat(trajectory), tol):
+            return hint.split("#")[0]
+    return None
+
+
+def require_trajectory(
+    got: Trajectory,
+    expected: Trajectory,
+    what: str,
+    tol: Tolerance,
+    mistakes: Mistakes = NO_MISTAKES,
+    quantity: str = "params[{key!r}] after step {step}",
+) -> None:
+    """Fail at the first step whose params differ; name the mistake the whole run matches."""
+    for step, (got_params, expected_params) in enumerate(zip(got, expected, strict=True), 1):
+        failures = []
+        for key in expected_params:
+            label = f"{what}: {quantity.format(key=key, step=step)}"
+            failure = mismatch(got_params[key], expected_params[key], label, tol)
+            if failure is not None:
+                failures.append(failure)
+        if failures:
+            raise CheckFailure(
+                "\n".join(f.message for f in failures),
+                detail="\n".join(f.detail or f.message for f in failures),
+                hint=name_mistake(got, mistakes, tol),
+            )
+
+
+def each_key_alone_is_right(
+    sub: Submission,
+    name: str,
+    kwargs: Mapping[str, float],
+    params0: Params,
+    grads_seq: list[Params],
+    expected: Trajectory,
+    tol: Tolerance,
+) -> bool:
+    """Whether fresh instances, given one key at a time, follow the expected run."""
+    for key in params0:
+        opt = make(sub, name, **kwargs)
+        try:
+            got = run_student(
+                sub, opt, name, {key: params0[key]}, [{key: g[key]} for g in grads_seq]
+            )
+        except StudentError as error:
+            if error.not_implemented:
+                raise
+            return False
+        except CheckFailure:
+            return False
+        if not matches(flat(got), flat([{key: params[key]} for params in expected]), tol):
+            return False
+    return True
+
+
+def check_steps(
+    sub: Submission,
+    ctx: Context,
+    name: str,
+    kwargs: Mapping[str, float],
+    params0: Params,
+    grads_seq: list[Params],
+    expected: Trajectory,
+    what: str,
+    mistakes: Callable[[Trajectory], Mistakes] = lambda got: NO_MISTAKES,
+    nonfinite_hint: str | None = None,
+) -> None:
+    """The student's optimizer, driven through ``grads_seq``, follows ``expected``.
+
+    With several keys, an optimizer that crashes or differs although each key
+    alone is right keeps state shared across keys.
+    """
+    opt = make(sub, name, **kwargs)
+    several = len(params0) > 1
+    try:
+        got = run_student(sub, opt, what, params0, grads_seq, nonfinite_hint)
+    except StudentError as error:
+        if error.not_implemented or not several:
+            raise
+        if each_key_alone_is_right(sub, name, kwargs, params0, grads_seq, expected, ctx.arithmetic):
+            raise CheckFailure(
+                f"{what} raised {error.describe()} when params holds several parameters, "
+                "but is right with each parameter alone",
+                hint="state_shared_across_keys",
+            ) from None
+        raise
+    try:
+        require_trajectory(got, expected, what, ctx.arithmetic, mistakes(got))
+    except CheckFailure as failure:
+        if (
+            failure.hint is None
+            and several
+            and each_key_alone_is_right(
+                sub, name, kwargs, params0, grads_seq, expected, ctx.arithmetic
+            )
+        ):
+            failure.hint = "state_shared_across_keys"
+        raise
+
+
+def grads_left_unchanged(sub: Submission, opt: RemoteObject, what: str, steps: int) -> None:
+    """Call step a few times; every grads array must be the same after each call."""
+    rng = np.random.default_rng(5)
+    params = random_params(rng, SAME_SHAPES)
+    for number, grads in enumerate(random_grads(rng, SAME_SHAPES, steps), start=1):
+        called = sub.method_keep(opt, "step", copy(params), copy(grads))
+        after = called.args[1]
+        for key, sent in grads.items():
+            back = after.get(key) if type(after) is dict else None
+            if not (
+                isinstance(back, np.ndarray)
+                and back.shape == sent.shape
+                and np.array_equal(back, sent)
+            ):
+                raise CheckFailure(
+                    f"{what} (step {number}) changed grads[{key!r}]; "
+                    "step must leave grads unchanged",
+                    hint="grads_modified",
+                )
+        if type(called.args[0]) is dict and all(
+            isinstance(called.args[0].get(key), np.ndarray) for key in params
+        ):
+            params = copy(called.args[0])
+
+
+# ---------------------------------------------------------------------------
+# SGD
+
+
+@grader.check("sgd-course-example", exercise="SGD")
+def sgd_example(sub: Submission, ctx: Context) -> None:
+    """SGD(lr=0.1) takes the two documented steps p -= lr * g on W (3, 2) and b (2,)"""
+    params0 = {
+        "W": np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]),
+        "b": np.array([0.5, -0.5]),
+    }
+    grads_seq = [
+        {"W": np.array([[1.0, -1.0], [0.5, 2.0], [-3.0, 0.0]]), "b": np.array([2.0, -4.0])},
+        {"W": np.array([[0.0, 1.0], [-2.0, 0.5], [1.0, 1.0]]), "b": np.array([-1.0, 1.0])},
+    ]
+    expected = run_reference(ctx.reference.SGD(0.1), params0, grads_seq)
+    check_steps(sub, ctx, "SGD", {"lr": 0.1}, params0, grads_seq, expected, "SGD(lr=0.1).step")
+
+
+@grader.check("sgd-hidden-steps", exercise="SGD")
+def sgd_hidden(sub: Submission, ctx: Context) -> None:
+    """SGD matches the reference step by step on hidden gradients, over keys of three shapes"""
+    for _ in range(3):
+        lr = float(ctx.rng.uniform(0.01, 0.5))
+        params0 = random_params(ctx.rng, SHAPES)
+        grads_seq = random_grads(ctx.rng, SHAPES, 5)
+        expected = run_reference(ctx.reference.SGD(lr), params0, grads_seq)
+        check_steps(sub, ctx, "SGD", {"lr": lr}, params0, grads_seq, expected, "SGD.step")
+
+
+@grader.check("sgd-grads-unchanged", exercise="SGD")
+def sgd_grads(sub: Submission, ctx: Context) -> None:
+    """SGD.step leaves the grads arrays unchanged"""
+    grads_left_unchanged(sub, make(sub, "SGD", lr=0.1), "SGD(lr=0.1).step", 2)
+
+
+# ---------------------------------------------------------------------------
+# Momentum
+
+
+def momentum_mistakes(
+    params0: Params, grads_seq: list[Params], lr: float, beta: float
+) -> Callable[[Trajectory], Mistakes]:
+    def for_run(got: Trajectory) -> Mistakes:
+        return lambda: {
+            "momentum_dampening": momentum_variant(params0, grads_seq, lr, beta, dampening=True),
+            "state_shared_across_keys": momentum_variant(params0, grads_seq, lr, beta, shared=True),
+        }
+
+    return for_run
+
+
+@grader.check("momentum-course-example", exercise="Momentum")
+def momentum_example(sub: Submission, ctx: Context) -> None:
+    """Momentum(lr=0.1), default beta 0.9, takes the 3 documented steps v = beta*v + g; p -= lr*v"""
+    params0 = {"w": np.array([1.0, -2.0, 0.5])}
+    grads_seq = [
+        {"w": np.array([0.5, 1.0, -2.0])},
+        {"w": np.array([0.25, -0.5, 1.0])},
+        {"w": np.array([1.0, 1.0, 1.0])},
+    ]
+    expected = run_reference(ctx.reference.Momentum(0.1), params0, grads_seq)
+    check_steps(
+        sub,
+        ctx,
+        "Momentum",
+        {"lr": 0.1},
+        params0,
+        grads_seq,
+        expected,
+        "Momentum(lr=0.1).step",
+        momentum_mistakes(params0, grads_seq, 0.1, 0.9),
+    )
+
+
+@grader.check("momentum-hidden-steps", exercise="Momentum")
+def momentum_hidden(sub: Submission, ctx: Context) -> None:
+    """Momentum matches the reference step by step on hidden gradients, over keys of three shapes"""
+    for _ in range(3):
+        lr, beta = float(ctx.rng.uniform(0.01, 0.2)), float(ctx.rng.uniform(0.5, 0.95))
+        params0 = random_params(ctx.rng, SHAPES)
+        grads_seq = random_grads(ctx.rng, SHAPES, 8)
+        expected = run_reference(ctx.reference.Momentum(lr, beta), params0, grads_seq)
+        check_steps(
+            sub,
+            ctx,
+            "Momentum",
+            {"lr": lr, "beta": beta},
+            params0,
+            grads_seq,
+            expected,
+            "Momentum.step",
+            momentum_mistakes(params0, grads_seq, lr, beta),
+        )
+
+
+@grader.check("momentum-state-per-key", exercise="Momentum")
+def momentum_per_key(sub: Submission, ctx: Context) -> None:
+    """Momentum keeps a separate velocity for each key, even for keys of the same shape"""
+    for _ in range(3):
+        lr, beta = float(ctx.rng.uniform(0.01, 0.2)), float(ctx.rng.uniform(0.5, 0.95))
+        params0 = random_params(ctx.rng, SAME_SHAPES)
+        grads_seq = random_grads(ctx.rng, SAME_SHAPES, 6)
+        expected = run_reference(ctx.reference.Momentum(lr, beta), params0, grads_seq)
+        check_steps(
+            sub,
+            ctx,
+            "Momentum",
+            {"lr": lr, "beta": beta},
+            params0,
+            grads_seq,
+            expected,
+            "Momentum.step with two keys of the same shape",
+            momentum_mistakes(params0, grads_seq, lr, beta),
+        )
+
+
+@grader.check("momentum-fresh-instances", exercise="Momentum")
+def momentum_instances(sub: Submission, ctx: Context) -> None:
+    """Two Momentum(lr=0.1) objects keep separate velocities, each starting at zero"""
+    p0 = {"w": np.array([1.0, -1.0, 2.0])}
+    g1, g2, g3 = (
+        {"w": np.array([0.5, -2.0, 1.0])},
+        {"w": np.array([1.0, 0.5, -1.5])},
+        {"w": np.array([-0.25, 1.0, 2.0])},
+    )
+    what = "Momentum(lr=0.1).step"
+    first = make(sub, "Momentum", lr=0.1)
+    got_first = run_student(sub, first, f"first {what}", p0, [g1, g2])
+    # a new object starts from zero velocity: its first step is the first object's first step
+    second = make(sub, "Momentum", lr=0.1)
+    got_second = run_student(sub, second, f"second {what}", p0, [g1])
+    failure = mismatch(
+        got_second[0]["w"],
+        got_first[0]["w"],
+        f"a new {what} after another object took two steps: params['w'] after its first step "
+        "(expected: the same as the first object's first step)",
+        ctx.arithmetic,
+    )
+    if failure is not None:
+        failure.hint = "state_shared_across_instances"
+        raise failure
+    # and the first object carries on with its own velocity only
+    got_third = run_student(sub, first, f"first {what}", got_first[-1], [g3])
+    alone = run_student(sub, make(sub, "Momentum", lr=0.1), f"third {what}", p0, [g1, g2, g3])
+    failure = mismatch(
+        got_third[0]["w"],
+        alone[-1]["w"],
+        f"the first {what} after a second object stepped: params['w'] after its third step "
+        "(expected: the same as an object that took the three steps alone)",
+        ctx.arithmetic,
+    )
+    if failure is not None:
+        failure.hint = "state_shared_across_instances"
+        raise failure
+
+
+@grader.check("momentum-grads-unchanged", exercise="Momentum")
+def momentum_grads(sub: Submission, ctx: Context) -> None:
+    """Momentum.step leaves the grads arrays unchanged"""
+    grads_left_unchanged(sub, make(sub, "Momentum", lr=0.1), "Momentum(lr=0.1).step", 3)
+
+
+# ---------------------------------------------------------------------------
+# Adam
+
+
+def adam_run_mistakes(
+    params0: Params, grads_seq: list[Params], lr: float, beta1: float, beta2: float, eps: float
+) -> Callable[[Trajectory], Mistakes]:
+    def for_run(got: Trajectory) -> Mistakes:
+        return adam_mistakes(params0, grads_seq, got, lr, beta1, beta2, eps)
+
+    return for_run
+
+
+@grader.check("adam-first-step-is-lr", exercise="Adam")
+def adam_constant_gradient(sub: Submission, ctx: Context) -> None:
+    """Adam(lr=0.01, eps=0.0) moves every weight by exactly lr per step on a constant gradient"""
+    params0 = {
+        "w": np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]]),
+        "b": np.array([0.1, 0.2, -0.3]),
+    }
+    g = {
+        "w": np.array([[2.0, -0.5, 4.0], [-3.0, 1.0, 0.25]]),
+        "b": np.array([-1.5, 0.75, 5.0]),
+    }
+    grads_seq = [g] * 5
+    expected = run_reference(ctx.reference.Adam(lr=0.01, eps=0.0), params0, grads_seq)
+    check_steps(
+        sub,
+        ctx,
+        "Adam",
+        {"lr": 0.01, "eps": 0.0},
+        params0,
+        grads_seq,
+        expected,
+        "Adam(lr=0.01, eps=0.0).step",
+        adam_run_mistakes(params0, grads_seq, 0.01, 0.9, 0.999, 0.0),
+        nonfinite_hint="t_never_incremented",
+    )
+
+
+@grader.check("adam-hidden-steps", exercise="Adam")
+def adam_hidden(sub: Submission, ctx: Context) -> None:
+    """Adam matches the reference step by step on hidden gradients, over keys of three shapes"""
+    for _ in range(3):
+        lr = float(ctx.rng.uniform(0.005, 0.05))
+        beta1, beta2 = float(ctx.rng.uniform(0.8, 0.95)), float(ctx.rng.uniform(0.99, 0.9999))
+        params0 = random_params(ctx.rng, SHAPES)
+        grads_seq = random_grads(ctx.rng, SHAPES, 10)
+        reference = ctx.reference.Adam(lr=lr, beta1=beta1, beta2=beta2, eps=0.0)
+        check_steps(
+            sub,
+            ctx,
+            "Adam",
+            {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": 0.0},
+            params0,
+            grads_seq,
+            run_reference(reference, params0, grads_seq),
+            "Adam.step",
+            adam_run_mistakes(params0, grads_seq, lr, beta1, beta2, 0.0),
+            nonfinite_hint="t_never_incremented",
+        )
+
+
+@grader.check("adam-state-per-key", exercise="Adam")
+def adam_per_key(sub: Submission, ctx: Context) -> None:
+    """Adam keeps separate moments m and v for each key, even for keys of the same shape"""
+    for _ in range(3):
+        lr = float(ctx.rng.uniform(0.005, 0.05))
+        params0 = random_params(ctx.rng, SAME_SHAPES)
+        grads_seq = random_grads(ctx.rng, SAME_SHAPES, 6)
+        reference = ctx.reference.Adam(lr=lr, eps=0.0)
+        check_steps(
+            sub,
+            ctx,
+            "Adam",
+            {"lr": lr, "eps": 0.0},
+            params0,
+            grads_seq,
+            run_reference(reference, params0, grads_seq),
+            "Adam.step with two keys of the same shape",
+            adam_run_mistakes(params0, grads_seq, lr, 0.9, 0.999, 0.0),
+            nonfinite_hint="t_never_incremented",
+        )
+
+
+@grader.check("adam-default-arguments", exercise="Adam")
+def adam_defaults(sub: Submission, ctx: Context) -> None:
+    """Adam() uses lr=0.001, beta1=0.9, beta2=0.999 and eps=1e-8 (steps match the reference)"""
+    shapes = {"W": (3, 2), "b": (2,)}
+    for _ in range(3):
+        params0 = random_params(ctx.rng, shapes)
+        # gradients in the thousands: eps=1e-8 wherever it is placed changes a step by < rtol
+        grads_seq = random_grads(ctx.rng, shapes, 5, low=2e3, high=2e4)
+        expected = run_reference(ctx.reference.Adam(), params0, grads_seq)
+        got = run_student(
+            sub, make(sub, "Adam"), "Adam().step", params0, grads_seq, "t_never_incremented"
+        )
+        predict = adam_mistakes(params0, grads_seq, got, 0.001, 0.9, 0.999, 1e-8)
+        require_trajectory(
+            changes(params0, got),
+            changes(params0, expected),
+            "Adam().step",
+            ctx.arithmetic,
+            changes_of(params0, predict),
+            quantity="change of params[{key!r}] made by step {step}",
+        )
+
+
+@grader.check("adam-zero-gradient", exercise="Adam")
+def adam_zero_gradient(sub: Submission, ctx: Context) -> None:
+    """Adam() leaves a weight whose gradient is always 0 unchanged (and finite)"""
+    params0 = {
+        "w": np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]]),
+        "z": np.array([1.0, -2.0, 0.5, 3.0]),
+    }
+    grads = {"w": np.array([[0.2, -0.5, 1.0], [-0.3, 0.1, 0.25]]), "z": np.zeros(4)}
+    opt = make(sub, "Adam")
+    params = copy(params0)
+    for step in range(1, 4):
+        params = take_step(
+            sub,
+            opt,
+            f"Adam().step (step {step}, with grads['z'] all 0)",
+            params,
+            grads,
+            {"w": "t_never_incremented", "z": "eps_placement"},
+        )
+        failure = mismatch(
+            params["z"],
+            params0["z"],
+            f"Adam().step: params['z'] after step {step}, whose gradient is 0",
+            ctx.arithmetic,
+        )
+        if failure is not None:
+            failure.hint = "eps_placement"
+            raise failure
+
+
+def booth(x: Any) -> float:
+    u, v = np.asarray(x, dtype=np.float64)
+    return float((u + 2 * v - 7) ** 2 + (2 * u + v - 5) ** 2)
+
+
+def booth_gradient(x: Any) -> np.ndarray:
+    u, v = np.asarray(x, dtype=np.float64)
+    a, b = u + 2 * v - 7, 2 * u + v - 5
+    return np.array([2 * a + 4 * b, 4 * a + 2 * b])
+
+
+BOOTH_MINIMUM = np.array([1.0, 3.0])
+
+
+def steps_to_reach(trajectory: np.ndarray, minimum: np.ndarray, radius: float) -> int | None:
+    inside = np.linalg.norm(trajectory - minimum, axis=1) < radius
+    return int(np.argmax(inside)) if inside.any() else None
+
+
+@grader.check("adam-converges-booth", exercise="Adam")
+def adam_booth(sub: Submission, ctx: Context) -> None:
+    """Adam(lr=0.2) gets within 1e-3 of Booth's minimum within 3x the steps the reference needs"""
+    for start in range(3):
+        needed = None
+        while needed is None or needed > 150:  # keep the number of calls small
+            angle, radius = ctx.rng.uniform(0, 2 * np.pi), ctx.rng.uniform(1.0, 3.0)
+            x0 = BOOTH_MINIMUM + radius * np.array([np.cos(angle), np.sin(angle)])
+            path = ctx.reference.run_optimizer(ctx.reference.Adam(lr=0.2), booth_gradient, x0, 150)
+            needed = steps_to_reach(path, BOOTH_MINIMUM, 1e-3)
+        budget = 3 * needed
+        opt = make(sub, "Adam", lr=0.2)
+        params = {"x": x0}
+        closest = float(np.linalg.norm(x0 - BOOTH_MINIMUM))
+        for step in range(1, budget + 1):
+            grads = {"x": booth_gradient(params["x"])}
+            params = take_step(
+                sub, opt, f"Adam(lr=0.2).step (step {step})", params, grads, "t_never_incremented"
+            )
+            closest = min(closest, float(np.linalg.norm(params["x"] - BOOTH_MINIMUM)))
+            if closest < 1e-3:
+                break
+        else:
+            raise CheckFailure(
+                f"Adam(lr=0.2) did not get within 1e-3 of the minimum of Booth's function from "
+                f"hidden start {start + 1} of 3, in 3x the steps the reference needs",
+                detail=f"Adam(lr=0.2) from x0 = {x0.tolist()}: closest distance to (1, 3) in "
+                f"{budget} steps was {closest:.3g}; the reference gets within 1e-3 in {needed}",
+            )
+
+
+@grader.check("adam-grads-unchanged", exercise="Adam")
+def adam_grads(sub: Submission, ctx: Context) -> None:
+    """Adam.step leaves the grads arrays unchanged"""
+    grads_left_unchanged(sub, make(sub, "Adam", lr=0.01), "Adam(lr=0.01).step", 3)
+
+
+# ---------------------------------------------------------------------------
+# run_optimizer and compare_optimizers: driven with the student's own optimizers
+
+
+class Landscape:
+    """A test function and its gradient; both stay in the grader (the student calls back)."""
+
+    def __init__(
+        self,
+        name: str,
+        loss: Callable[[np.ndarray], float],
+        gradient: Callable[[np.ndarray], np.ndarray],
+    ) -> None:
+        self.name = name
+        self._loss = loss
+        self._gradient = gradient
+
+    def loss(self, x: Any) -> float:
+        return float(self._loss(np.asarray(x, dtype=np.float64)))
+
+    def gradient(self, x: Any) -> np.ndarray:
+        return np.asarray(self._gradient(np.asarray(x, dtype=np.float64)), dtype=np.float64)
+
+
+def quadratic(curvature: np.ndarray, angle: float = 0.0) -> Landscape:
+    """``0.5 * x @ A @ x`` for 2-D ``x`` with A = R diag(curvature) R^T; elementwise otherwise."""
+    if curvature.shape == (2,):
+        c, s = np.cos(angle), np.sin(angle)
+        rotation = np.array([[c, -s], [s, c]])
+        A = rotation @ np.diag(curvature) @ rotation.T
+        return Landscape(
+            "a quadratic with condition number 100",
+            lambda x: 0.5 * x @ A @ x,
+            lambda x: A @ x,
+        )
+    return Landscape(
+        "a quadratic with condition number 100",
+        lambda x: 0.5 * float(np.sum(curvature * x**2)),
+        lambda x: curvature * x,
+    )
+
+
+def rosenbrock_loss(x: np.ndarray) -> float:
+    return float((1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2)
+
+
+def rosenbrock_gradient(x: np.ndarray) -> np.ndarray:
+    return np.array([-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2), 200 * (x[1] - x[0] ** 2)])
+
+
+BOOTH = Landscape("Booth's function", booth, booth_gradient)
+ROSENBROCK = Landscape("Rosenbrock's function", rosenbrock_loss, rosenbrock_gradient)
+CONDITIONED = quadratic(np.array([1.0, 100.0]))
+
+Spec = tuple[str, dict[str, float]]  # an optimizer class of the submission and its arguments
+
+
+def shown(spec: Spec) -> str:
+    name, kwargs = spec
+    return f"{name}({', '.join(f'{k}={v:g}' for k, v in kwargs.items())})"
+
+
+class CannotDrive(CheckFailure):
+    """The student's optimizer itself fails when the grader steps it: nothing to compare with."""
+
+
+def drive(
+    sub: Submission, spec: Spec, landscape: Landscape, x0: np.ndarray, steps: int
+) -> np.ndarray:
+    """The trajectory of a fresh instance of the student's class, stepped by the grader."""
+    name, kwargs = spec
+    opt = make(sub, name, **kwargs)
+    params, rows = {"x": np.array(x0, dtype=np.float64)}, [np.array(x0, dtype=np.float64)]
+    try:
+        for step in range(1, steps + 1):
+            grads = {"x": landscape.gradient(params["x"])}
+            params = take_step(sub, opt, f"{name}.step (step {step})", params, grads)
+            rows.append(params["x"])
+    except StudentError as error:
+        if error.not_implemented:
+            raise
+        raise CannotDrive(
+            f"cannot check this: your {shown(spec)}.step raised {error.describe()} when the "
+            f"grader called it directly; fix {name} first"
+        ) from None
+    except CheckFailure as failure:
+        raise CannotDrive(
+            f"cannot check this: your {shown(spec)}.step fails when the grader calls it "
+            f"directly ({failure.message}); fix {name} first"
+        ) from None
+    return np.array(rows)
+
+
+def require_rows(
+    got: np.ndarray, expected: np.ndarray, what: str, tol: Tolerance, rows: str = "rows"
+) -> None:
+    """A trajectory (or list of losses) with one entry per point, the first at x0."""
+    steps = expected.shape[0] - 1
+    if got.shape == (steps, *expected.shape[1:]):
+        hint = "trajectory_without_x0" if matches(got, expected[1:], tol) else None
+        raise CheckFailure(
+            f"{what}: got shape {got.shape}, expected shape {expected.shape} "
+            f"({steps} steps give {steps + 1} {rows}, the first at x0)",
+            hint=hint,
+        )
+    failure = mismatch(got, expected, what, tol)
+    if got.shape == expected.shape and failure is not None and got.ndim > 1:
+        failure = mismatch_rows(got, expected, what, tol)
+    if failure is not None:
+        same_rows = got.shape == expected.shape and all(np.array_equal(row, got[-1]) for row in got)
+        if same_rows and steps > 0 and not np.array_equal(expected[0], expected[-1]):
+            failure.hint = "trajectory_rows_aliased"
+        raise failure
+
+
+def mismatch_rows(got: np.ndarray, expected: np.ndarray, what: str, tol: Tolerance) -> CheckFailure:
+    """The first row (point of the trajectory) that differs."""
+    for row in range(expected.shape[0]):
+        failure = mismatch(got[row], expected[row], f"{what}, row {row}", tol)
+        if failure is not None:
+            return failure
+    raise AssertionError("mismatch_rows called on matching trajectories")
+
+
+def check_run_optimizer(
+    sub: Submission,
+    ctx: Context,
+    spec: Spec,
+    landscape: Landscape,
+    x0: np.ndarray,
+    steps: int,
+) -> None:
+    what = (
+        f"run_optimizer({shown(spec)}, gradient of {landscape.name}, x0, {steps})"
+        if not ctx.hidden
+        else f"run_optimizer({spec[0]}(...), gradient of {landscape.name}, x0 of shape "
+        f"{x0.shape}, {steps})"
+    )
+    opt = make(sub, spec[0], **spec[1])
+    value = sub.call("run_optimizer", opt, landscape.gradient, x0.copy(), steps)
+    expected = drive(sub, spec, landscape, x0, steps)
+    require_rows(as_array(value, what), expected, what, ctx.arithmetic)
+
+
+def each_case(cases: list[Callable[[], None]]) -> None:
+    """Run every case; skip those whose optimizer the grader cannot drive, unless all are."""
+    skipped = []
+    for case in cases:
+        try:
+            case()
+        except CannotDrive as failure:
+            skipped.append(failure)
+    if len(skipped) == len(cases):
+        raise skipped[0]
+
+
+@grader.check("run-optimizer-course-example", exercise="run_optimizer")
+def run_example(sub: Submission, ctx: Context) -> None:
+    """run_optimizer(SGD(lr=0.015), grad of 0.5*(x1**2 + 100*x2**2), [1, 1], 5): 6 rows from x0"""
+    check_run_optimizer(sub, ctx, ("SGD", {"lr": 0.015}), CONDITIONED, np.array([1.0, 1.0]), 5)
+
+
+@grader.check("run-optimizer-hidden-functions", exercise="run_optimizer")
+def run_hidden(sub: Submission, ctx: Context) -> None:
+    """run_optimizer follows SGD, Momentum and Adam on a quadratic, Rosenbrock and Booth"""
+    angle = float(ctx.rng.uniform(0, np.pi))
+    cases: list[tuple[Spec, Landscape, np.ndarray]] = [
+        (("SGD", {"lr": 0.015}), quadratic(np.array([1.0, 100.0]), angle), ctx.rng.normal(0, 2, 2)),
+        (
+            ("Momentum", {"lr": 2e-4, "beta": 0.9}),
+            ROSENBROCK,
+            np.array([ctx.rng.uniform(-1.5, -0.5), ctx.rng.uniform(0.5, 2.0)]),
+        ),
+        (("Adam", {"lr": 0.1}), BOOTH, ctx.rng.uniform(-4, 4, 2)),
+    ]
+    each_case(
+        [
+            partial(check_run_optimizer, sub, ctx, spec, landscape, x0, 25)
+            for spec, landscape, x0 in cases
+        ]
+    )
+
+
+@grader.check("run-optimizer-array-x0", exercise="run_optimizer")
+def run_array(sub: Submission, ctx: Context) -> None:
+    """run_optimizer works for an x0 of any shape: trajectory shape (steps + 1, *x0.shape)"""
+    for shape in ((3, 2), (4, 1), (2, 3, 2)):
+        curvature = np.exp(ctx.rng.uniform(0, np.log(100), size=shape))
+        curvature.flat[0], curvature.flat[-1] = 1.0, 100.0
+        x0 = ctx.rng.normal(size=shape)
+        check_run_optimizer(sub, ctx, ("SGD", {"lr": 0.015}), quadratic(curvature), x0, 10)
+
+
+@grader.check("run-optimizer-x0-unchanged", exercise="run_optimizer")
+def run_x0(sub: Submission, ctx: Context) -> None:
+    """run_optimizer(SGD(lr=0.015), ..., x0=[1, 1], 3) leaves the x0 array unchanged"""
+    x0 = np.array([1.0, 1.0])
+    called = sub.call_keep(
+        "run_optimizer", make(sub, "SGD", lr=0.015), CONDITIONED.gradient, x0.copy(), 3
+    )
+    after = called.args[2]
+    if not (isinstance(after, np.ndarray) and np.array_equal(after, x0)):
+        raise CheckFailure(
+            f"run_optimizer changed its x0 argument: got {describe(after)} "
+            f"{after.tolist() if isinstance(after, np.ndarray) else ''} afterwards, "
+            "expected [1.0, 1.0]",
+            hint="x0_modified",
+        )
+
+
+def check_compare(
+    sub: Submission,
+    ctx: Context,
+    landscape: Landscape,
+    x0: np.ndarray,
+    steps: int,
+    specs: dict[str, Spec],
+) -> None:
+    what = f"compare_optimizers(on {landscape.name}, {steps} steps)"
+    optimizers = {label: make(sub, name, **kwargs) for label, (name, kwargs) in specs.items()}
+    result = as_dict(
+        sub.call(
+            "compare_optimizers", landscape.gradient, landscape.loss, x0.copy(), steps, optimizers
+        ),
+        what,
+        list(specs),
+    )
+
+    def one(label: str, spec: Spec) -> None:
+        expected = np.array([landscape.loss(x) for x in drive(sub, spec, landscape, x0, steps)])
+        losses = as_array(result[label], f"{what}[{label!r}]")
+        require_rows(losses, expected, f"{what}[{label!r}] (losses)", ctx.arithmetic, "losses")
+
+    each_case([partial(one, label, spec) for label, spec in specs.items()])
+
+
+@grader.check("compare-optimizers-course-example", exercise="compare_optimizers")
+def compare_example(sub: Submission, ctx: Context) -> None:
+    """compare_optimizers: 10 steps of SGD and Momentum (lr=0.01) on Booth from [0, 0], 11 losses"""
+    specs = {"SGD": ("SGD", {"lr": 0.01}), "Momentum": ("Momentum", {"lr": 0.01})}
+    check_compare(sub, ctx, BOOTH, np.array([0.0, 0.0]), 10, specs)
+
+
+@grader.check("compare-optimizers-hidden", exercise="compare_optimizers")
+def compare_hidden(sub: Submission, ctx: Context) -> None:
+    """compare_optimizers gives the losses along each trajectory on three hidden functions"""
+    trio = {
+        "plain": ("SGD", {"lr": 1e-3}),
+        "heavy ball": ("Momentum", {"lr": 2e-4, "beta": 0.9}),
+        "adam": ("Adam", {"lr": 0.05}),
+    }
+    x0 = np.array([ctx.rng.uniform(-1.5, -0.5), ctx.rng.uniform(0.5, 2.0)])
+    check_compare(sub, ctx, ROSENBROCK, x0, 15, trio)
+    angle = float(ctx.rng.uniform(0, np.pi))
+    specs = {
+        "sgd": ("SGD", {"lr": 0.015}),
+        "momentum": ("Momentum", {"lr": 0.005, "beta": 0.8}),
+        "adam": ("Adam", {"lr": 0.1}),
+    }
+    check_compare(
+        sub, ctx, quadratic(np.array([1.0, 100.0]), angle), ctx.rng.normal(0, 2, 2), 20, specs
+    )
+    specs = {"adam": ("Adam", {"lr": 0.1}), "sgd": ("SGD", {"lr": 0.01})}
+    check_compare(sub, ctx, BOOTH, ctx.rng.uniform(-4, 4, 2), 15, specs)
+
+
+@grader.check("compare-optimizers-x0-unchanged", exercise="compare_optimizers")
+def compare_x0(sub: Submission, ctx: Context) -> None:
+    """compare_optimizers(..., x0=[0, 0], 5, {SGD, Momentum}) leaves the x0 array unchanged"""
+    x0 = np.array([0.0, 0.0])
+    optimizers = {"SGD": make(sub, "SGD", lr=0.01), "Momentum": make(sub, "Momentum", lr=0.01)}
+    called = sub.call_keep(
+        "compare_optimizers", BOOTH.gradient, BOOTH.loss, x0.copy(), 5, optimizers
+    )
+    after = called.args[2]
+    if not (isinstance(after, np.ndarray) and np.array_equal(after, x0)):
+        raise CheckFailure(
+            f"compare_optimizers changed its x0 argument: got {describe(after)} "
+            f"{after.tolist() if isinstance(after, np.ndarray) else ''} afterwards, "
+            "expected [0.0, 0.0]",
+            hint="x0_modified",
+        )
+
+
+# ---------------------------------------------------------------------------
+# RMSProp (going deeper)
+
+
+def rmsprop_run_mistakes(
+    params0: Params, grads_seq: list[Params], lr: float, beta: float, eps: float
+) -> Callable[[Trajectory], Mistakes]:
+    def for_run(got: Trajectory) -> Mistakes:
+        return lambda: {
+            "state_shared_across_keys": rmsprop_shared(params0, grads_seq, lr, beta, eps)
+        }
+
+    return for_run
+
+
+@grader.check("rmsprop-course-example", exercise="RMSProp")
+def rmsprop_example(sub: Submission, ctx: Context) -> None:
+    """RMSProp() (lr=0.01, beta=0.9, eps=1e-8) takes the three documented steps on w and b"""
+    params0 = {
+        "w": np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]]),
+        "b": np.array([0.1, 0.2, -0.3]),
+    }
+    # gradients in the hundreds: where eps=1e-8 goes makes no visible difference
+    grads_seq = [
+        {
+            "w": np.array([[200.0, -500.0, 400.0], [-300.0, 100.0, 250.0]]),
+            "b": np.array([-150.0, 750.0, 500.0]),
+        },
+        {
+            "w": np.array([[100.0, 300.0, -200.0], [-600.0, 150.0, 250.0]]),
+            "b": np.array([450.0, -250.0, 100.0]),
+        },
+        {
+            "w": np.array([[-400.0, 200.0, 300.0], [100.0, -100.0, 500.0]]),
+            "b": np.array([200.0, 300.0, -700.0]),
+        },
+    ]
+    expected = run_reference(ctx.reference.RMSProp(), params0, grads_seq)
+    check_steps(
+        sub,
+        ctx,
+        "RMSProp",
+        {},
+        params0,
+        grads_seq,
+        expected,
+        "RMSProp().step",
+        rmsprop_run_mistakes(params0, grads_seq, 0.01, 0.9, 1e-8),
+    )
+
+
+@grader.check("rmsprop-hidden-steps", exercise="RMSProp")
+def rmsprop_hidden(sub: Submission, ctx: Context) -> None:
+    """RMSProp matches the reference step by step on hidden gradients and hyperparameters"""
+    for _ in range(3):
+        lr, beta = float(ctx.rng.uniform(0.005, 0.05)), float(ctx.rng.uniform(0.8, 0.99))
+        params0 = random_params(ctx.rng, SHAPES)
+        grads_seq = random_grads(ctx.rng, SHAPES, 8)
+        reference = ctx.reference.RMSProp(lr=lr, beta=beta, eps=0.0)
+        check_steps(
+            sub,
+            ctx,
+            "RMSProp",
+            {"lr": lr, "beta": beta, "eps": 0.0},
+            params0,
+            grads_seq,
+            run_reference(reference, params0, grads_seq),
+            "RMSProp.step",
+            rmsprop_run_mistakes(params0, grads_seq, lr, beta, 0.0),
+        )
+
+
+@grader.check("rmsprop-state-per-key", exercise="RMSProp")
+def rmsprop_per_key(sub: Submission, ctx: Context) -> None:
+    """RMSProp keeps a separate mean of g**2 for each key, even for keys of the same shape"""
+    for _ in range(3):
+        lr = float(ctx.rng.uniform(0.005, 0.05))
+        params0 = random_params(ctx.rng, SAME_SHAPES)
+        grads_seq = random_grads(ctx.rng, SAME_SHAPES, 6)
+        check_steps(
+            sub,
+            ctx,
+            "RMSProp",
+            {"lr": lr, "eps": 0.0},
+            params0,
+            grads_seq,
+            run_reference(ctx.reference.RMSProp(lr=lr, eps=0.0), params0, grads_seq),
+            "RMSProp.step with two keys of the same shape",
+            rmsprop_run_mistakes(params0, grads_seq, lr, 0.9, 0.0),
+        )

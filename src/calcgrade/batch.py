@@ -1,0 +1,189 @@
+"""Grading a whole class: parallel workers, results written as they finish, resumable.
+
+Each result is written atomically to ``OUT/results/`` as soon as it is ready,
+keyed by a hash of the submission, the course version, the module, the seed and
+the isolation level; a rerun (after a crash or ``kill -9``) reuses every result
+whose key still matches and grades only the rest. The gradebook and the
+feedback files are rebuilt from the results at the end, so no row is lost or
+duplicated. A submission whose worker would not start is retried once, then
+reported as ungraded, never as zero.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .classdir import ClassFolder, Entry
+from .config import Course
+from .errors import GradingError, SubmissionError
+from .gradebook import Row, feedback_markdown, gradebook_csv, write_atomically
+from .results import ModuleResult
+from .runner import Options, grade_file, load_grader, load_reference
+from .sandbox import ForkServer
+
+SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(student: str) -> str:
+    """A student id as a file name (no separators, no leading dot)."""
+    return SAFE.sub("_", student).lstrip(".") or "_"
+
+
+@dataclass
+class BatchResult:
+    rows: list[Row]
+    graded: list[tuple[Entry, ModuleResult]] = field(default_factory=list)
+    reused: int = 0
+    ungraded: list[tuple[Entry, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class Batch:
+    """One batch run over a class folder."""
+
+    def __init__(
+        self,
+        course: Course,
+        modules: list[str],
+        out: Path,
+        options: Options,
+        workers: int,
+        all_modules: bool,
+    ) -> None:
+        self.course = course
+        self.modules = modules
+        self.out = out
+        self.options = options
+        self.workers = max(1, workers)
+        self.all_modules = all_modules
+        self._local = threading.local()
+        self._servers: list[ForkServer] = []
+        self._lock = threading.Lock()
+
+    def result_path(self, entry: Entry) -> Path:
+        name = safe_name(entry.student)
+        if self.all_modules:
+            return self.out / "results" / name / f"{entry.module}.json"
+        return self.out / "results" / f"{name}.json"
+
+    def key(self, entry: Entry) -> str:
+        digest = hashlib.sha256(entry.path.read_bytes()).hexdigest()
+        seed = self.options.seed if self.options.seed is not None else self.course.spec.seed
+        parts = [digest, self.course.version, entry.module, str(seed), self.options.isolation]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def _previous(self, entry: Entry, key: str) -> ModuleResult | None:
+        path = self.result_path(entry)
+        try:
+            data = json.loads(path.read_text())
+            if data.get("key") == key and data.get("student") == entry.student:
+                data.pop("key")
+                data.pop("student")
+                return ModuleResult.from_dict(data)
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        return None
+
+    def _server(self) -> ForkServer:
+        server = getattr(self._local, "server", None)
+        if server is None:
+            server = ForkServer(
+                self.options.isolation,
+                preload_plotting=True,
+                first_uid=62000 + 1000 * len(self._servers),
+            )
+            with self._lock:
+                self._servers.append(server)
+            self._local.server = server
+        return server
+
+    def _grade(self, entry: Entry) -> ModuleResult:
+        for attempt in range(2):
+            server = self._server()
+            try:
+                return grade_file(self.course, entry.module, entry.path, self.options, server)
+            except GradingError:
+                server.close()
+                if attempt == 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _save(self, entry: Entry, key: str, result: ModuleResult) -> None:
+        data = {"student": entry.student, "key": key, **result.to_dict()}
+        write_atomically(self.result_path(entry), json.dumps(data, indent=2, allow_nan=False))
+
+    def run(self, folder: ClassFolder, progress: Callable[[Entry, str], None]) -> BatchResult:
+        started = time.monotonic()
+        for module in self.modules:  # import graders once, before the threads start
+            load_grader(self.course, module)
+            load_reference(self.course, module)
+        outcome = BatchResult(rows=[], problems=list(folder.problems))
+        results: dict[tuple[str, str], ModuleResult] = {}
+        todo: list[tuple[Entry, str]] = []
+        for entry in folder.entries:
+            key = self.key(entry)
+            previous = self._previous(entry, key)
+            if previous is None:
+                todo.append((entry, key))
+            else:
+                results[(entry.student, entry.module)] = previous
+                outcome.reused += 1
+                progress(entry, "reused")
+        try:
+            with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                futures = {pool.submit(self._grade, entry): (entry, key) for entry, key in todo}
+                for future in as_completed(futures):
+                    entry, key = futures[future]
+                    try:
+                        result = future.result()
+                    except (GradingError, SubmissionError) as error:
+                        outcome.ungraded.append((entry, str(error)))
+                        progress(entry, "ungraded")
+                        continue
+                    self._save(entry, key, result)
+                    results[(entry.student, entry.module)] = result
+                    outcome.graded.append((entry, result))
+                    progress(entry, "graded")
+        finally:
+            for server in self._servers:
+                server.close()
+        outcome.rows = self._rows(folder, results, outcome.ungraded)
+        self._write_outputs(outcome.rows)
+        outcome.seconds = time.monotonic() - started
+        return outcome
+
+    def _rows(
+        self,
+        folder: ClassFolder,
+        results: dict[tuple[str, str], ModuleResult],
+        ungraded: list[tuple[Entry, str]],
+    ) -> list[Row]:
+        students = sorted({entry.student for entry in folder.entries})
+        failed = {(entry.student, entry.module): why for entry, why in ungraded}
+        rows = []
+        for student in students:
+            got = {m: results[(student, m)] for m in self.modules if (student, m) in results}
+            problems = {}
+            for module in self.modules:
+                if (student, module) in failed:
+                    problems[module] = f"ungraded ({failed[(student, module)]})"
+                elif module not in got:
+                    problems[module] = "missing"
+            rows.append(Row(student, got, problems))
+        return rows
+
+    def _write_outputs(self, rows: list[Row]) -> None:
+        exercises = {m: list(self.course.module(m).exercises) for m in self.modules}
+        write_atomically(self.out / "gradebook.csv", gradebook_csv(rows, exercises))
+        for row in rows:
+            path = self.out / "feedback" / f"{safe_name(row.student)}.md"
+            write_atomically(path, feedback_markdown(row))

@@ -1,0 +1,198 @@
+"""A fork server: a warm interpreter that forks one fresh process per submission.
+
+The server imports NumPy (and matplotlib, when present) once and never runs
+student code itself. For each submission the grader sends, over a control
+socket, the three pipe ends of a new worker and its limits; the server forks a
+child that starts a new session, takes a fresh private directory, sets its
+rlimits, drops to the given unprivileged uid (strict isolation) and then serves
+requests (``serve``). A child is a copy of the clean server, so nothing of one
+submission reaches another.
+
+Control messages are JSON over a SOCK_SEQPACKET socket:
+    {"op": "spawn", "uid": int | null, "limits": {...}, "env": {...}}  + 3 fds
+        -> {"ok": true, "pid": int}
+    {"op": "kill", "pid": int, "uid": int | null}
+        -> {"ok": true, "status": int}       (waits status, as os.waitpid)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+from typing import Any
+
+from .serve import apply_limits, serve
+
+MAX_CONTROL = 65536
+
+
+def preload(plotting: bool) -> None:
+    """Import what most submissions import, so that each child starts warm."""
+    import numpy  # noqa: F401
+
+    if plotting:
+        with contextlib.suppress(Exception):
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    control = socket.socket(fileno=int(args[0]))
+    workroot = args[1]
+    os.makedirs(workroot, exist_ok=True)
+    preload(plotting=len(args) > 2 and args[2] == "plotting")
+    control.send(json.dumps({"ok": True, "ready": True}).encode())
+    children: dict[int, str] = {}
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(control, MAX_CONTROL, 4)
+        except OSError:
+            break
+        if not data:
+            break
+        request = json.loads(data)
+        if request.get("op") == "spawn" and len(fds) == 3:
+            pid, folder = spawn(control, fds, request, workroot)
+            children[pid] = folder
+            reply: dict[str, Any] = {"ok": True, "pid": pid}
+        elif request.get("op") == "kill":
+            pid = int(request["pid"])
+            status = kill(pid, request.get("uid"))
+            shutil.rmtree(children.pop(pid, ""), ignore_errors=True)
+            reply = {"ok": True, "status": status}
+        else:
+            for fd in fds:
+                os.close(fd)
+            reply = {"ok": False, "error": "bad control request"}
+        control.send(json.dumps(reply).encode())
+    for pid in list(children):
+        kill(pid, None)
+
+
+def spawn(
+    control: socket.socket, fds: list[int], request: dict[str, Any], workroot: str
+) -> tuple[int, str]:
+    uid = request.get("uid")
+    folder = tempfile.mkdtemp(prefix="w-", dir=workroot)
+    if uid is not None:
+        os.chown(folder, uid, uid)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        for fd in fds:
+            os.close(fd)
+        return pid, folder
+    try:
+        child(control, fds, request, folder)
+    finally:
+        os._exit(70)
+
+
+def child(control: socket.socket, fds: list[int], request: dict[str, Any], folder: str) -> None:
+    """In the forked child: isolate, drop privileges, then serve the submission."""
+    request_fd, reply_fd, output_fd = fds
+    control.close()
+    os.setsid()
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    os.close(output_fd)
+    # unbuffered, so that nothing printed is lost when the worker is killed
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        stream = io.TextIOWrapper(
+            io.FileIO(fd, "w", closefd=False),
+            encoding="utf-8",
+            errors="backslashreplace",
+            write_through=True,
+        )
+        setattr(sys, name, stream)
+    _close_all_but(request_fd, reply_fd)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.chdir(folder)
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in request.get("env", {}).items()})
+    os.environ.update({"HOME": folder, "TMPDIR": folder, "MPLCONFIGDIR": folder})
+    tempfile.tempdir = folder
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    apply_limits(request.get("limits", {}))
+    uid = request.get("uid")
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    requests = os.fdopen(request_fd, "rb", buffering=0)
+    replies = os.fdopen(reply_fd, "wb", buffering=0)
+    serve(requests, replies)
+    os._exit(0)
+
+
+def kill(pid: int, uid: int | None) -> int:
+    """Kill a child, its process group and (strict) every process of its uid."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    try:
+        status = os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        status = 0
+    if uid is not None:
+        kill_uid(uid)
+    return status
+
+
+def kill_uid(uid: int, patience_s: float = 5.0) -> None:
+    """SIGKILL every process of ``uid`` (forks included) until none is left."""
+    deadline = time.monotonic() + patience_s
+    while _processes_of(uid) and time.monotonic() < deadline:
+        killer = os.fork()
+        if killer == 0:
+            try:
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(killer, 0)
+        time.sleep(0.01)
+
+
+def _processes_of(uid: int) -> list[int]:
+    """Live (not yet reaped) processes of ``uid`` in this PID namespace."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+        except OSError:
+            continue
+        if int(fields.get("Uid", "-1").split()[0]) == uid and "Z" not in fields.get("State", ""):
+            found.append(int(entry))
+    return found
+
+
+def _close_all_but(*keep: int) -> None:
+    """Close every descriptor above stderr except ``keep``."""
+    start = 3
+    for fd in sorted(keep):
+        os.closerange(start, fd)
+        start = fd + 1
+    os.closerange(start, 1 << 16)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""`calcgrade grade`: layouts, outputs, resuming after kill -9, and ungraded submissions."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from calcgrade.cli import cli
+from calcgrade.errors import GradingError
+from calcgrade.sandbox import ForkServer
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+TINY = ROOT / "tests" / "fixtures" / "tiny_course"
+GOOD = "def square(x):\n    return x ** 2\n\ndef add_one(x):\n    return x + 1.0\n"
+CUBED = "def square(x):\n    return x ** 3\n\ndef add_one(x):\n    return x + 1.0\n"
+HANGS = "def square(x):\n    while True:\n        pass\n\ndef add_one(x):\n    return x + 1.0\n"
+
+
+def make_class(root: Path, students: dict[str, str], name: str = "t1_squares.py") -> Path:
+    for student, source in students.items():
+        (root / student).mkdir(parents=True)
+        (root / student / name).write_text(source)
+    return root
+
+
+def grade(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        cli, ["grade", *args, "--course", str(TINY), "--isolation", "basic"], catch_exceptions=False
+    )
+    return result.exit_code, result.output
+
+
+def read_gradebook(out: Path) -> list[dict[str, str]]:
+    with (out / "gradebook.csv").open(newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_plain_layout_outputs(tmp_path: Path) -> None:
+    folder = make_class(tmp_path / "class", {"ann": GOOD, "ben, jr.": CUBED, "cy": "def oops(:\n"})
+    (tmp_path / "class" / "stray.txt").write_text("?")
+    (tmp_path / "class" / "empty").mkdir()
+    code, output = grade(str(folder), "--out", str(tmp_path / "out"), "-j", "2")
+    assert code == 0, output
+    rows = {row["student"]: row for row in read_gradebook(tmp_path / "out")}
+    assert rows["ann"] == {
+        "student": "ann",
+        "square": "4",
+        "add_one": "1",
+        "total": "5",
+        "max": "5",
+        "status": "graded",
+    }
+    assert rows["ben, jr."]["total"] == "2"  # a comma in an id is quoted, not split
+    assert rows["cy"]["total"] == "0"
+    data = json.loads((tmp_path / "out" / "results" / "ben_jr..json").read_text())
+    assert data["student"] == "ben, jr." and data["module"] == "t1_squares"
+    assert {"score", "max_score", "isolation", "checks"} <= set(data)
+    feedback = (tmp_path / "out" / "feedback" / "ben_jr..md").read_text()
+    assert "## t1_squares: 2 / 5 points" in feedback
+    assert "*Hint:* You cubed x; square it instead: x ** 2." in feedback
+    assert "graded 3, reused 0, ungraded 0" in output
+    assert "not graded stray.txt: a file at the top level" in output
+    assert "not graded empty/: no .py or .ipynb submission inside" in output
+    assert "mean 2.33 / 5 over 3 submissions, 1 with full marks" in output
+
+
+def test_nbgrader_layout(tmp_path: Path) -> None:
+    notebook = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": GOOD,
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+            }
+        ],
+    }
+    for student in ("s1", "s2"):
+        folder = tmp_path / "course" / "submitted" / student / "t1_squares"
+        folder.mkdir(parents=True)
+        (folder / "homework.ipynb").write_text(json.dumps(notebook))
+    code, output = grade(str(tmp_path / "course"), "--out", str(tmp_path / "out"))
+    assert code == 0, output
+    assert [row["total"] for row in read_gradebook(tmp_path / "out")] == ["5", "5"]
+    assert "nbgrader layout" in output
+
+
+def test_canvas_zip(tmp_path: Path) -> None:
+    archive = tmp_path / "submissions.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("smithjane_1234_5678_t1_squares.py", GOOD)
+        zipped.writestr("doejohn_LATE_4321_8765_t1-squares-final.py", CUBED)
+        zipped.writestr("../escape.py", GOOD)
+    code, output = grade(str(archive), "--out", str(tmp_path / "out"))
+    assert code == 0, output
+    rows = {row["student"]: row["total"] for row in read_gradebook(tmp_path / "out")}
+    assert rows == {"smithjane_1234": "5", "doejohn_4321": "2"}
+
+
+def test_rerun_reuses_results_and_regrades_changes(tmp_path: Path) -> None:
+    folder = make_class(tmp_path / "class", {"ann": GOOD, "ben": CUBED})
+    out = str(tmp_path / "out")
+    grade(str(folder), "--out", out)
+    (folder / "ben" / "t1_squares.py").write_text(GOOD)
+    _, output = grade(str(folder), "--out", out)
+    assert "graded 1, reused 1" in output
+    assert [row["total"] for row in read_gradebook(tmp_path / "out")] == ["5", "5"]
+
+
+def test_a_worker_that_cannot_start_is_ungraded_not_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = make_class(tmp_path / "class", {"ann": GOOD})
+
+    def broken(self: ForkServer) -> None:
+        raise GradingError("the worker process would not start: no resources")
+
+    monkeypatch.setattr(ForkServer, "start", broken)
+    code, output = grade(str(folder), "--out", str(tmp_path / "out"))
+    assert code == 0
+    row = read_gradebook(tmp_path / "out")[0]
+    assert row["square"] == "" and row["total"] == "0"
+    assert row["status"].startswith("t1_squares: ungraded (the worker process would not start")
+    assert "ungraded 1" in output
+    assert not (tmp_path / "out" / "results" / "ann.json").exists()
+
+
+def test_kill_9_in_the_middle_then_rerun_gives_the_same_gradebook(tmp_path: Path) -> None:
+    students = {f"s{i:02d}": [GOOD, CUBED, HANGS][i % 3] for i in range(9)}
+    folder = make_class(tmp_path / "class", students)
+    command = [
+        str(Path(sys.executable).parent / "calcgrade"),
+        "grade",
+        str(folder),
+        "--course",
+        str(TINY),
+        "--isolation",
+        "basic",
+        "-j",
+        "1",
+    ]
+    subprocess.run([*command, "--out", str(tmp_path / "whole")], check=True, capture_output=True)
+    expected = (tmp_path / "whole" / "gradebook.csv").read_text()
+
+    out = tmp_path / "killed"
+    process = subprocess.Popen(
+        [*command, "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(list((out / "results").glob("*.json"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    done = len(list((out / "results").glob("*.json")))
+    assert 3 <= done < 9, "the batch must be killed in the middle"
+    assert not (out / "gradebook.csv").exists()
+
+    rerun = subprocess.run(
+        [*command, "--out", str(out)], check=True, capture_output=True, text=True
+    )
+    assert f"graded {9 - done}, reused {done}" in rerun.stdout
+    assert (out / "gradebook.csv").read_text() == expected
+    assert not list(out.rglob("*.tmp"))
+    shutil.rmtree(out)
