@@ -1,4 +1,4 @@
-# make demo: grade the bundled solutions and stubs; make test: the whole test suite.
+# make demo: grade the bundled solutions, stubs and example class; make test: all the tests.
 # Both create the virtual environment .venv on first use.
 PYTHON ?= python3
 VENV := .venv
@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python tools/demo.py
+	$(BIN)/calcgrade grade examples/class --module m1_derivatives --out demo-out
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -28,7 +29,7 @@ fast: $(STAMP)
 
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest -m "not slow" -q
-	$(BIN)/pytest -m slow -q -n 2
+	$(BIN)/pytest -m slow -q -n 2 --dist loadfile
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/sync_notebooks.py

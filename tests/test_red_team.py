@@ -29,7 +29,6 @@ from .conftest import ROOT
 pytestmark = pytest.mark.slow
 
 TINY = ROOT / "tests" / "fixtures" / "tiny_course"
-FIRST_UID = 64000
 GOOD = "def square(x):\n    return x ** 2\n\ndef add_one(x):\n    return x + 1.0\n"
 SECRET = f"calcgrade-secret-{uuid.uuid4().hex}"
 
@@ -48,7 +47,7 @@ def server() -> Iterator[ForkServer]:
     if problem:
         pytest.skip(f"strict isolation is not available here: {problem}")
     os.environ["CALCGRADE_TEST_SECRET"] = SECRET  # in the grader's environment only
-    forks = ForkServer("strict", first_uid=FIRST_UID)
+    forks = ForkServer("strict")
     yield forks
     forks.close()
     del os.environ["CALCGRADE_TEST_SECRET"]
@@ -60,15 +59,17 @@ def grade(tiny: Course, server: ForkServer, tmp_path: Path, source: str) -> Modu
     return grade_file(tiny, "t1_squares", path, Options(isolation="strict"), server)
 
 
-def sandbox_processes() -> list[str]:
-    """Processes on the host that run under one of this module's worker uids."""
+def sandbox_processes(server: ForkServer) -> list[str]:
+    """Processes on the host that run under one of this server's worker uids."""
+    assert server.uids is not None
+    first = server.uids.first
     listing = subprocess.run(
         ["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True, check=True
     ).stdout
     return [
         line
         for line in listing.splitlines()
-        if FIRST_UID <= int(line.split()[0]) < FIRST_UID + 1000
+        if first <= int(line.split()[0]) < first + server.uids.SIZE
     ]
 
 
@@ -80,7 +81,7 @@ def next_submission_still_grades(
     result = grade(tiny, server, tmp_path, GOOD)
     assert result.score == result.max_score, "the next submission must grade correctly"
     assert result.isolation == "strict"
-    assert sandbox_processes() == [], "nothing of a submission may outlive it"
+    assert sandbox_processes(server) == [], "nothing of a submission may outlive it"
 
 
 def lost(result: ModuleResult) -> set[str]:

@@ -96,11 +96,7 @@ class Batch:
     def _server(self) -> ForkServer:
         server = getattr(self._local, "server", None)
         if server is None:
-            server = ForkServer(
-                self.options.isolation,
-                preload_plotting=True,
-                first_uid=62000 + 1000 * len(self._servers),
-            )
+            server = ForkServer(self.options.isolation, preload_plotting=True)
             with self._lock:
                 self._servers.append(server)
             self._local.server = server
@@ -126,6 +122,8 @@ class Batch:
         for module in self.modules:  # import graders once, before the threads start
             load_grader(self.course, module)
             load_reference(self.course, module)
+        for stale in (self.out / "results").rglob(".*.tmp"):  # left by a killed run
+            stale.unlink(missing_ok=True)
         outcome = BatchResult(rows=[], problems=list(folder.problems))
         results: dict[tuple[str, str], ModuleResult] = {}
         todo: list[tuple[Entry, str]] = []

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import select
 import shutil
 import signal
@@ -76,18 +77,14 @@ class ForkServer:
     """A running fork server (basic or strict) and the workers it spawns."""
 
     def __init__(
-        self,
-        isolation: str = "basic",
-        tmp_mb: int = 256,
-        first_uid: int = 62000,
-        preload_plotting: bool = False,
+        self, isolation: str = "basic", tmp_mb: int = 256, preload_plotting: bool = False
     ) -> None:
         if isolation not in ("basic", "strict"):
             raise GradingError(f"unknown isolation level {isolation!r}")
         self.isolation = isolation
         self.tmp_mb = tmp_mb
-        self.next_uid = first_uid
-        self.first_uid = first_uid
+        self.uids: UidBlock | None = None
+        self.next_uid = 0
         self.preload_plotting = preload_plotting
         self.process: subprocess.Popen[bytes] | None = None
         self.control: socket.socket | None = None
@@ -97,6 +94,8 @@ class ForkServer:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         if self.isolation == "strict":
             argv = strict_command(theirs.fileno(), self.tmp_mb)
+            self.uids = self.uids or UidBlock.claim()
+            self.next_uid = self.uids.first
             workroot = "/tmp/calcgrade"
         else:
             self.host_dir = tempfile.mkdtemp(prefix="calcgrade-")
@@ -147,9 +146,9 @@ class ForkServer:
             self.start()
         assert self.control is not None
         uid = None
-        if self.isolation == "strict":
+        if self.uids is not None:
             uid = self.next_uid
-            self.next_uid = self.first_uid + (self.next_uid - self.first_uid + 1) % 1000
+            self.next_uid = self.uids.first + (uid - self.uids.first + 1) % UidBlock.SIZE
             limits = {**limits, "processes": 64}
         to_r, to_w = os.pipe()
         from_r, from_w = os.pipe()
@@ -194,6 +193,60 @@ class ForkServer:
         if self.host_dir:
             shutil.rmtree(self.host_dir, ignore_errors=True)
             self.host_dir = None
+        if self.uids is not None:
+            self.uids.release()
+            self.uids = None
+
+
+class UidBlock:
+    """A block of uids claimed for one fork server's workers, so that no two
+    servers (in this process or another) ever give two workers the same uid.
+
+    Claims are folders made atomically under ``CLAIMS``, holding the claimant's
+    pid; a claim whose process is gone is taken over.
+    """
+
+    SIZE = 1000
+    FIRST = 200_000
+    BLOCKS = 50_000
+    CLAIMS = Path("/run/calcgrade-uids") if os.geteuid() == 0 else Path(tempfile.gettempdir())
+
+    def __init__(self, block: int, folder: Path) -> None:
+        self.first = self.FIRST + block * self.SIZE
+        self.folder = folder
+
+    @classmethod
+    def claim(cls) -> UidBlock:
+        cls.CLAIMS.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for block in random.sample(range(cls.BLOCKS), 200):
+            folder = cls.CLAIMS / f"block-{block}"
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                if _claim_alive(folder):
+                    continue
+                shutil.rmtree(folder, ignore_errors=True)
+                continue
+            (folder / "pid").write_text(str(os.getpid()))
+            return cls(block, folder)
+        raise GradingError("could not claim a block of worker uids")
+
+    def release(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _claim_alive(folder: Path) -> bool:
+    try:
+        pid = int((folder / "pid").read_text())
+    except (OSError, ValueError):
+        return True  # being written right now
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def worker_env() -> dict[str, str]:
