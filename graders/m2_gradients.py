@@ -93,13 +93,6 @@ UNCHANGED = Tolerance(rtol=1e-13, atol=1e-13)
 # -- shared helpers ------------------------------------------------------------
 
 
-def fd_tolerance(ctx: Context, expected: np.ndarray | float) -> Tolerance:
-    """The finite-difference tolerance, its atol scaled by the size of the values."""
-    tol = ctx.finite_difference
-    scale = max(1.0, float(np.max(np.abs(expected))))
-    return Tolerance(rtol=tol.rtol, atol=tol.atol * scale)
-
-
 def hessian_tolerance(ctx: Context, expected: np.ndarray) -> Tolerance:
     """Four-point second differences: rtol 10x the finite-difference one, atol scaled."""
     rtol = 10 * ctx.finite_difference.rtol
@@ -232,7 +225,7 @@ def works_on_vectors(sub: Submission, ctx: Context) -> bool:
     except CheckFailure:
         return False
     expected = central_differences(course_f, x, 1e-5)
-    return matches(got, expected, fd_tolerance(ctx, expected))
+    return matches(got, expected, ctx.finite_difference_for(expected))
 
 
 def check_gradient(
@@ -272,7 +265,7 @@ def check_gradient(
     if h is not None:
         mistakes["step_size_ignored"] = central_differences(f, x, 1e-5)
     fallback = "input_mutated" if mutated else multi_hint
-    require_close(got, expected, what, fd_tolerance(ctx, expected), mistakes, hint=fallback)
+    require_close(got, expected, what, ctx.finite_difference_for(expected), mistakes, hint=fallback)
     return got
 
 
@@ -292,7 +285,7 @@ def gradient_course_example(sub: Submission, ctx: Context) -> None:
         got,
         expected,
         what,
-        fd_tolerance(ctx, expected),
+        ctx.finite_difference_for(expected),
         mistakes,
         hint="input_mutated" if mutated else None,
     )
@@ -308,7 +301,7 @@ def gradient_matrix_example(sub: Submission, ctx: Context) -> None:
     )
     got = check_gradient(sub, ctx, course_matrix_f, W, None, what, works_on_vectors(sub, ctx))
     expected = 2 * COURSE_C * W
-    require_close(got, expected, what, fd_tolerance(ctx, expected))
+    require_close(got, expected, what, ctx.finite_difference_for(expected))
 
 
 @grader.check("numerical-gradient-input-unchanged", exercise="numerical_gradient")
@@ -339,7 +332,7 @@ def gradient_hidden_vectors(sub: Submission, ctx: Context) -> None:
         got = check_gradient(sub, ctx, f, x, h, what)
         if h is None:  # with the default h, central differences are the exact gradient
             expected = f.gradient(x)
-            require_close(got, expected, what, fd_tolerance(ctx, expected))
+            require_close(got, expected, what, ctx.finite_difference_for(expected))
 
 
 @grader.check("numerical-gradient-any-shape", exercise="numerical_gradient")
@@ -447,7 +440,7 @@ def profit_gradient_differences(sub: Submission, ctx: Context) -> None:
             got,
             expected,
             f"{what}, against central differences of business_profit",
-            fd_tolerance(ctx, expected),
+            ctx.finite_difference_for(expected),
             {"components_swapped": expected[::-1].copy()},
         )
 
@@ -731,7 +724,7 @@ def jacobian_course_example(sub: Submission, ctx: Context) -> None:
     what = "numerical_jacobian(f, x) for f(x) = [x0**2, x0*x1, 3*x1] at x = [1, 2]"
     got = as_array(sub.call("numerical_jacobian", course_vector_f, np.array([1.0, 2.0])), what)
     expected = np.array([[2.0, 0.0], [2.0, 1.0], [0.0, 3.0]])  # rows: outputs; columns: inputs
-    require_close(got, expected, what, fd_tolerance(ctx, expected))
+    require_close(got, expected, what, ctx.finite_difference_for(expected))
 
 
 @grader.check("numerical-jacobian-hidden", exercise="numerical_jacobian")
@@ -744,7 +737,7 @@ def jacobian_hidden(sub: Submission, ctx: Context) -> None:
         called = sub.call_keep("numerical_jacobian", f, x.copy())
         got = as_array(called.value, what)
         expected = f.jacobian(x)
-        require_close(got, expected, what, fd_tolerance(ctx, expected))
+        require_close(got, expected, what, ctx.finite_difference_for(expected))
         require_unchanged(x, called.args[1], "x in numerical_jacobian(f, x)")
 
 

@@ -221,13 +221,6 @@ def require_dict(
     raise failure
 
 
-def for_differences(tol: Tolerance, expected: Any) -> Tolerance:
-    """The finite-difference tolerance: atol scales with the size of the values."""
-    values = np.abs(np.asarray(expected, dtype=np.float64))
-    scale = max(1.0, float(values.max())) if values.size else 1.0
-    return Tolerance(rtol=tol.rtol, atol=tol.atol * scale)
-
-
 def require_unchanged(called: Called, sent: dict[str, Any], function: str) -> None:
     """The arguments (arrays or dicts of arrays), as they are after the call, are unchanged."""
     for (name, before), after in zip(sent.items(), called.args, strict=True):
@@ -503,7 +496,7 @@ def linear_backward_gradient_check(sub: Submission, ctx: Context) -> None:
         dZ, X, W, b = inputs["dZ"], inputs["X"], inputs["W"], inputs["b"]
         got = linear_backward_of(sub, dZ, X, W)
         numerical = linear_numerical(sub, dZ, X, W, b)
-        tol = for_differences(ctx.finite_difference, np.concatenate([g.ravel() for g in numerical]))
+        tol = ctx.finite_difference_for(np.concatenate([g.ravel() for g in numerical]))
         against = ", against central differences of your linear_forward"
         compare_linear_backward(got, numerical, dZ, X, tol, against)
 
@@ -598,7 +591,7 @@ def backward_gradient_check(sub: Submission, ctx: Context, name: str, forward: s
         got = backward_of(sub, name, dA, Z)
         slope = elementwise_slope(sub, forward, Z)
         expected = dA * slope
-        tol = for_differences(ctx.finite_difference, expected)
+        tol = ctx.finite_difference_for(expected)
         against = f", against central differences of your {forward}"
         check_backward(sub, name, dA, Z, expected, tol, slope, got, against)
 
@@ -642,7 +635,7 @@ def tanh_backward_shapes(sub: Submission, ctx: Context) -> None:
         h = step_sizes(Z)
         slope = (np.tanh(Z + h) - np.tanh(Z - h)) / ((Z + h) - (Z - h))
         expected = dA * slope
-        tol = for_differences(ctx.finite_difference, expected)
+        tol = ctx.finite_difference_for(expected)
         against = ", against central differences of np.tanh"
         check_backward(sub, "tanh_backward", dA, Z, expected, tol, slope, against=against)
 
@@ -759,7 +752,7 @@ def mse_gradient_check(sub: Submission, ctx: Context) -> None:
         pred, y = ctx.rng.normal(size=shape), ctx.rng.normal(size=shape)
         _, dpred = mse_of(sub, pred, y)
         numerical = mse_numerical(sub, pred, y)
-        tol = for_differences(ctx.finite_difference, numerical)
+        tol = ctx.finite_difference_for(numerical)
         what = "mse_loss(pred, y) -> dpred, against central differences of your loss"
         require(dpred, numerical, what, tol, mse_mistakes(pred, y))
 
@@ -893,9 +886,7 @@ def mlp_gradient_check(sub: Submission, ctx: Context) -> None:
         params, X, y = mlp_inputs(ctx.rng, *shape)
         _, grads = mlp_of(sub, params, X, y)
         numerical = mlp_numerical(sub, params, X, y)
-        tol = for_differences(
-            ctx.finite_difference, np.concatenate([g.ravel() for g in numerical.values()])
-        )
+        tol = ctx.finite_difference_for(np.concatenate([g.ravel() for g in numerical.values()]))
         mistakes = [(hint, mlp_grads(params, X, y, hint)) for hint in MLP_MISTAKES]
         what = "mlp_loss_and_grads(params, X, y) -> grads"
         note = "(expected: central differences of the loss your function returns)"

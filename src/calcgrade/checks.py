@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .config import Tolerance, Tolerances
+from .numerics import scaled_for_differences
 
 
 class CheckFailure(Exception):
@@ -55,6 +56,12 @@ class Context:
     @property
     def arithmetic(self) -> Tolerance:
         return self.tolerances.arithmetic
+
+    def finite_difference_for(self, expected: Any) -> Tolerance:
+        """The finite-difference tolerance, its atol scaled by the size of ``expected``."""
+        return scaled_for_differences(
+            self.tolerances.finite_difference, np.asarray(expected, dtype=np.float64)
+        )
 
 
 CheckBody = Callable[[Any, Context], None]
