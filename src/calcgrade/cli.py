@@ -15,6 +15,7 @@ import click
 
 from .config import Course, find_course, load_course
 from .errors import CalcgradeError
+from .gradescope_cli import gradescope
 from .report import print_report, print_summary
 from .runner import Options, grade_file
 from .submission import infer_module, read_submission
@@ -211,6 +212,9 @@ def _run_with_progress(batch: Batch, folder: ClassFolder) -> BatchResult:
             progress.update(task, advance=1, description=f"{entry.student} ({what})")
 
         return batch.run(folder, advance)
+
+
+cli.add_command(gradescope)
 
 
 def main() -> None:
