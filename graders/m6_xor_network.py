@@ -1,0 +1,940 @@
+"""Grader for m6_xor_network, the final project: a 2-H-1 tanh/sigmoid network that learns XOR.
+
+"It learns XOR" does not prove backpropagation (DESIGN.md), so the grader sets the
+network's ``params`` itself (``sub.set(net, "params", ...)``, non-symmetric random
+weights, hidden sizes 3 and 5, batches of 4 to 12 samples) and checks each method
+on its own:
+
+- ``forward``, ``loss``, ``predict`` against the reference at those parameters;
+- ``gradients`` against the reference and against central differences of the
+  student's own ``loss`` (a ``gradients`` that matches the reference passes the
+  latter too, so a wrong ``loss`` costs points only in ``loss``); the two common
+  mistakes are recognised by the values they would give (``N`` times the true
+  gradient; ``dZ2`` multiplied by the sigmoid's slope once more);
+- ``train`` one step, then several, from grader-chosen weights: the parameters
+  afterwards must match gradient descent with the reference's gradients or with the
+  student's own ``gradients`` (so a wrong ``gradients`` costs points only there).
+  ``params`` is always read again after ``train``: it may update the arrays in place
+  or replace them. The returned losses (one per epoch) may be recorded before or
+  after each update, by the student's loss or the reference's;
+- convergence: with the default hidden size and ``train(X, y)`` with its defaults
+  (lr = 0.5, 5000 epochs), at least 8 of the seeds 0..9 must reach 100% accuracy
+  and a loss below 0.05 (the reference gets below 0.05 within 230 epochs from each
+  of them and ends near 1e-3; with the sigmoid's slope counted twice a network still
+  ends near 0.02). The loss and the accuracy are measured by the grader, with the
+  reference, from the trained ``params``; a network whose ``params`` turn nan or inf
+  has diverged and fails that seed.
+
+Labels: ``predict`` must return 0/1 values (any integer dtype passes the dtype
+check; booleans and floats, even 0.0/1.0, fail only that check, since the contract
+asks for an integer dtype; the label checks themselves accept them).
+
+Forbidden imports are looked for twice: in the source (``import``, ``from ...
+import``, ``__import__("x")``, ``importlib.import_module("x")``, and code strings
+given to ``exec``), and, when the source is clean, in the modules loaded in the
+student's process after every method has run once (any import that actually
+happened, however it was written). Plain ``import numpy``, standard-library and
+plotting imports pass; ``scipy`` is refused in the source only (seaborn loads it
+by itself).
+
+Time: a method that timed out (or ended its process) is not called again in the
+same grading run; later checks that need it fail at once, so an endless ``train``
+costs one call timeout, not one per check (the engine has no public timeout
+exception, so any failure that is neither the student's exception nor a check
+failure counts).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import re
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from calcgrade import (
+    CheckFailure,
+    Context,
+    Grader,
+    RemoteObject,
+    StudentError,
+    Submission,
+    Tolerance,
+    as_array,
+    as_dict,
+    as_float,
+    central_gradient,
+    describe,
+    diagnose,
+    matches,
+    mismatch,
+    mismatch_dict,
+)
+
+HINTS = {
+    "forbidden_import": (
+        "The final project may use only NumPy and the standard library. Remove every import "
+        "of a machine-learning or autodiff library (also one inside try/except, or done with "
+        "__import__ or importlib) and write the forward pass, the gradients and the updates "
+        "yourself with NumPy."
+    ),
+    "output_derivative_double_counted": (
+        "With a sigmoid output and binary cross-entropy the sigmoid's slope cancels: the "
+        "gradient with respect to Z2 = H @ W2 + b2 is simply (out - y) / N. You multiplied "
+        "by out * (1 - out) once more; drop that factor."
+    ),
+    "predict_probabilities": (
+        "predict must return class labels, not probabilities: threshold forward(X) at 0.5 "
+        "and convert to integers, e.g. (self.forward(X) >= 0.5).astype(int)."
+    ),
+    "gradients_summed": (
+        "Your gradients are N times too large (N = number of samples): the loss is a MEAN "
+        "over the samples, so divide once at the output, dZ2 = (out - y) / N, and let the "
+        "sums in dW2 = H.T @ dZ2 and db2 = dZ2.sum(axis=0) do the rest."
+    ),
+    "does_not_learn": (
+        "Your network does not learn XOR from most starting seeds. Check that the weights "
+        "start random from np.random.default_rng(seed) (all-zero, equal or tiny weights keep "
+        "the hidden units identical, or nearly), that each epoch updates every parameter with "
+        "p = p - lr * grad, that the loop runs exactly `epochs` times, and that the "
+        "defaults are lr=0.5 and epochs=5000 (a much larger lr makes training blow up)."
+    ),
+    "loss_summed": (
+        "Your loss is N times too large (N = number of samples): binary cross-entropy is the "
+        "MEAN over the samples, -np.mean(y * np.log(out) + (1 - y) * np.log(1 - out)), "
+        "not the sum."
+    ),
+    "gradient_shape": (
+        "Each gradient must have exactly the shape of its parameter (the update is "
+        "p - lr * grad): db2 has shape (1,) like b2 and db1 shape (H,) like b1, so sum over "
+        "the samples with dZ.sum(axis=0), not np.sum(dZ) and not keepdims=True."
+    ),
+    "predict_not_integer": (
+        "predict returned 0/1 labels but not as integers (booleans or floats): convert "
+        "them, e.g. (self.forward(X) >= 0.5).astype(int)."
+    ),
+    "params_not_used": (
+        "Keep the weights only in the dict self.params and read them from there in every "
+        "method: the grader (and your own training loop) replaces self.params with new "
+        "arrays, and forward must use them."
+    ),
+    "train_ascent": (
+        "train moved the parameters uphill. Gradient DEScent subtracts the gradient: "
+        "p = p - lr * grad."
+    ),
+    "train_ignores_lr": (
+        "train does not use the lr it was given: step with p = p - lr * grad using the "
+        "argument lr (whose default is 0.5), not a fixed number."
+    ),
+}
+
+grader = Grader("m6_xor_network", HINTS)
+
+KEYS = ["W1", "b1", "W2", "b2"]
+X_XOR = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+Y_XOR = np.array([[0.0], [1.0], [1.0], [0.0]])
+
+# The public checks' network: hidden size 3, no symmetry, probabilities not near 0.5.
+FIXED = {
+    "W1": np.array([[1.2, -0.7, 0.4], [-0.9, 1.5, 0.8]]),
+    "b1": np.array([0.1, -0.3, 0.25]),
+    "W2": np.array([[1.1], [-1.4], [0.6]]),
+    "b2": np.array([-0.2]),
+}
+FIXED_SHOWN = (
+    "W1 = [[1.2, -0.7, 0.4], [-0.9, 1.5, 0.8]], b1 = [0.1, -0.3, 0.25], "
+    "W2 = [[1.1], [-1.4], [0.6]], b2 = [-0.2]"
+)
+FIXED_LR = 0.3
+ON_XOR = f"on the four XOR points, with {FIXED_SHOWN}"
+
+# Convergence: seeds 0..9 with the default hidden size; at least 8 must learn XOR.
+SEEDS = range(10)
+SEEDS_NEEDED = 8
+LOSS_THRESHOLD = 0.05
+
+# Forbidden top-level packages. scipy is forbidden in the source only: seaborn (fine
+# in a plot cell) loads it by itself, so its presence in the process proves nothing.
+FRAMEWORKS = {
+    "torch": "PyTorch",
+    "torchvision": "PyTorch",
+    "tensorflow": "TensorFlow",
+    "keras": "Keras",
+    "tf_keras": "Keras",
+    "jax": "JAX",
+    "jaxlib": "JAX",
+    "flax": "Flax (JAX)",
+    "optax": "Optax (JAX)",
+    "haiku": "Haiku (JAX)",
+    "autograd": "autograd",
+    "sklearn": "scikit-learn",
+    "theano": "Theano",
+    "pytensor": "PyTensor",
+    "mxnet": "MXNet",
+    "paddle": "PaddlePaddle",
+    "chainer": "Chainer",
+    "tinygrad": "tinygrad",
+    "micrograd": "micrograd",
+    "mlx": "MLX",
+    "cupy": "CuPy",
+    "lightning": "Lightning",
+    "pytorch_lightning": "PyTorch Lightning",
+    "transformers": "Hugging Face Transformers",
+}
+SOURCE_ONLY = {"scipy": "SciPy"}
+
+# A method that timed out or ended its process, per submission: not called again.
+_stuck: weakref.WeakKeyDictionary[Submission, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+# -- talking to the student's network --------------------------------------------
+
+
+def run(
+    sub: Submission,
+    obj: RemoteObject,
+    name: str,
+    *args: Any,
+    shown: str = "",
+    hint: str | None = None,
+    keep: bool = False,
+) -> Any:
+    """``sub.method(obj, name, *args)``, unless ``name`` already hung in this grading run.
+
+    Every call of a student method goes through here. ``shown`` is how the call is
+    named in messages (no hidden values in it); ``keep`` returns a ``Called`` with
+    the arguments as they are after the call.
+    """
+    stuck = _stuck.setdefault(sub, {})
+    if name in stuck:
+        raise CheckFailure(
+            f"`{name}` was not called: an earlier call, {stuck[name]}. Is there a loop that "
+            "never ends (a while loop whose counter never changes)?",
+            hint=hint,
+        )
+    try:
+        return sub.method_keep(obj, name, *args) if keep else sub.method(obj, name, *args)
+    except (StudentError, CheckFailure):
+        raise
+    except Exception as error:  # a timeout or a dead worker: the engine reports it
+        stuck[name] = f"{shown or name + '(...)'}, was stopped ({error})"
+        raise
+
+
+def make_network(sub: Submission, params: dict[str, np.ndarray]) -> RemoteObject:
+    """A student network whose ``params`` are a copy of ``params``."""
+    hidden = params["W1"].shape[1]
+    net = sub.call("XORNetwork", hidden, 0)
+    sub.set(net, "params", copy_params(params))
+    return net
+
+
+def copy_params(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {key: np.array(params[key], dtype=np.float64) for key in KEYS}
+
+
+def shapes(hidden: int) -> dict[str, tuple[int, ...]]:
+    return {"W1": (2, hidden), "b1": (hidden,), "W2": (hidden, 1), "b2": (1,)}
+
+
+def as_params(value: Any, what: str, hidden: int, strict: bool = True) -> dict[str, np.ndarray]:
+    """A validated parameter (or gradient) dict: exact keys, finite floats, the right shapes.
+
+    Not ``strict``: an entry with the right number of values but another shape (a
+    scalar db2) is reshaped, so that only the contract check fails on the shape.
+    """
+    found = as_dict(value, what, KEYS)
+    result = {}
+    for key, shape in shapes(hidden).items():
+        entry = as_array(found[key], f"{what}[{key!r}]", None if not strict else shape)
+        if entry.size == int(np.prod(shape)):
+            entry = entry.reshape(shape)
+        result[key] = as_array(entry, f"{what}[{key!r}]", shape)
+    return result
+
+
+def read_params(
+    sub: Submission, net: RemoteObject, hidden: int, what: str, strict: bool = True
+) -> dict[str, Any]:
+    return as_params(sub.get(net, "params"), what, hidden, strict)
+
+
+def flat(params: dict[str, np.ndarray]) -> np.ndarray:
+    return np.concatenate([np.ravel(params[key]) for key in KEYS])
+
+
+def unflat(theta: np.ndarray, hidden: int) -> dict[str, np.ndarray]:
+    params, start = {}, 0
+    for key, shape in shapes(hidden).items():
+        size = int(np.prod(shape))
+        params[key] = theta[start : start + size].reshape(shape).copy()
+        start += size
+    return params
+
+
+# -- trusted values ----------------------------------------------------------------
+
+
+def reference_network(ctx: Context, params: dict[str, np.ndarray]) -> Any:
+    net = ctx.reference.XORNetwork(hidden_size=params["W1"].shape[1])
+    net.params = copy_params(params)
+    return net
+
+
+def backprop(
+    params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, double_counted: bool
+) -> dict[str, np.ndarray]:
+    """The gradients a student would get with dZ2 = (out - y) / N, times out (1 - out) or not."""
+    H = np.tanh(X @ params["W1"] + params["b1"])
+    out = 1.0 / (1.0 + np.exp(-(H @ params["W2"] + params["b2"])))
+    dZ2 = (out - y) / X.shape[0]
+    if double_counted:
+        dZ2 = dZ2 * out * (1 - out)
+    dZ1 = (dZ2 @ params["W2"].T) * (1 - H**2)
+    return {"W1": X.T @ dZ1, "b1": dZ1.sum(axis=0), "W2": H.T @ dZ2, "b2": dZ2.sum(axis=0)}
+
+
+def gradient_mistakes(
+    params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, correct: dict[str, np.ndarray]
+) -> dict[str, dict[str, np.ndarray]]:
+    return {
+        "gradients_summed": {key: X.shape[0] * correct[key] for key in KEYS},
+        "output_derivative_double_counted": backprop(params, X, y, double_counted=True),
+    }
+
+
+def require_close_dict(
+    got: dict[str, np.ndarray],
+    expected: dict[str, np.ndarray],
+    what: str,
+    tol: Tolerance,
+    context: str,
+    mistakes: dict[str, dict[str, np.ndarray]] | None = None,
+    hint: str | None = None,
+) -> None:
+    """Like require_close for parameter dicts; mistakes are matched on all keys at once."""
+    failure = mismatch_dict(got, expected, what, tol)
+    if failure is None:
+        return
+    predicted = {name: flat(values) for name, values in (mistakes or {}).items()}
+    failure.hint = diagnose(flat(got), predicted, tol) or hint
+    raise_in_context(failure, context)
+
+
+def raise_in_context(failure: CheckFailure | None, context: str) -> None:
+    """Raise ``failure`` (if any) under a first line saying where it happened."""
+    if failure is None:
+        return
+    failure.message = f"{context}:\n{failure.message}"
+    if failure.detail is not None:
+        failure.detail = f"{context}:\n{failure.detail}"
+    raise failure
+
+
+def scaled(tol: Tolerance, expected: np.ndarray) -> Tolerance:
+    """The finite-difference tolerance: atol grows with the size of the values."""
+    return Tolerance(rtol=tol.rtol, atol=tol.atol * max(1.0, float(np.max(np.abs(expected)))))
+
+
+def random_params(rng: np.random.Generator, hidden: int) -> dict[str, np.ndarray]:
+    """Non-symmetric weights of moderate size: no saturated unit, no probability near 0 or 1."""
+    return {
+        "W1": rng.normal(0.0, 1.0, size=(2, hidden)),
+        "b1": rng.normal(0.0, 0.5, size=hidden),
+        "W2": rng.normal(0.0, 1.0, size=(hidden, 1)),
+        "b2": rng.normal(0.0, 0.5, size=1),
+    }
+
+
+def random_batch(rng: np.random.Generator, extra: int) -> tuple[np.ndarray, np.ndarray]:
+    """The four XOR points plus ``extra`` random points with random labels (both classes)."""
+    X = np.vstack([X_XOR, rng.uniform(-1.0, 2.0, size=(extra, 2))])
+    labels = rng.integers(0, 2, size=(extra, 1)).astype(np.float64)
+    labels[0, 0], labels[-1, 0] = 0.0, 1.0
+    return X, np.vstack([Y_XOR, labels])
+
+
+def labels_of(value: Any, what: str, n: int) -> np.ndarray:
+    """predict's labels as float64 (booleans allowed here: the dtype has its own check)."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "b":
+        value = value.astype(np.int64)
+    return as_array(value, what, (n, 1))
+
+
+# -- XORNetwork ----------------------------------------------------------------------
+
+
+@grader.check("params-contract", exercise="XORNetwork")
+def params_contract(sub: Submission, ctx: Context) -> None:
+    """params holds W1, b1, W2, b2 of the right shapes, set by the seed, and forward reads it"""
+    for hidden, seed in ((None, None), (3, 7)):
+        shown = (
+            "XORNetwork()" if hidden is None else f"XORNetwork(hidden_size={hidden}, seed={seed})"
+        )
+        size = 4 if hidden is None else hidden
+        if hidden is None:
+            first, second = sub.call("XORNetwork"), sub.call("XORNetwork")
+        else:
+            first = sub.call("XORNetwork", hidden_size=hidden, seed=seed)
+            second = sub.call("XORNetwork", hidden_size=hidden, seed=seed)
+        one = read_params(sub, first, size, f"{shown}.params")
+        two = read_params(sub, second, size, f"{shown}.params")
+        for key in KEYS:
+            if not np.array_equal(one[key], two[key]):
+                raise CheckFailure(
+                    f"two networks made by {shown} start with different params[{key!r}]: "
+                    "draw the weights from np.random.default_rng(seed), so that the same "
+                    "seed gives the same network"
+                )
+    # forward must read self.params: replace them and the output must follow
+    net = make_network(sub, FIXED)
+    try:
+        before = run(sub, net, "forward", X_XOR)
+        other = {key: 0.5 * value + 0.1 for key, value in FIXED.items()}
+        sub.set(net, "params", copy_params(other))
+        changed = run(sub, net, "forward", X_XOR)
+        sub.set(net, "params", copy_params(FIXED))
+        after = run(sub, net, "forward", X_XOR)
+    except StudentError as error:
+        if error.not_implemented:
+            raise
+        return  # forward itself is broken: the forward checks say how
+    try:
+        before, changed, after = (
+            as_array(v, "forward(X)", (4, 1)) for v in (before, changed, after)
+        )
+    except CheckFailure:
+        return  # a wrong return value: the forward checks say how
+    if np.array_equal(before, changed) or not np.array_equal(before, after):
+        raise CheckFailure(
+            "after net.params was replaced by other weights, forward(X) did not follow them: "
+            "forward must read the weights from self.params every time",
+            hint="params_not_used",
+        )
+
+
+def imports_in(source: str) -> Iterator[tuple[int, str]]:
+    """(line, module name) of every import the source spells out."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        pattern = re.compile(
+            r"^\s*(?:import|from)\s+([\w.]+)|(?:__import__|import_module)\(\s*['\"]([\w.]+)"
+        )
+        for number, line in enumerate(source.splitlines(), start=1):
+            for match in pattern.finditer(line):
+                yield number, match.group(1) or match.group(2)
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module:
+                yield node.lineno, node.module
+        elif isinstance(node, ast.Call) and node.args:
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            first = node.args[0]
+            if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                continue
+            if called in ("__import__", "import_module"):
+                yield node.lineno, first.value
+            elif isinstance(func, ast.Name) and called in ("exec", "eval", "compile"):
+                for _, name in imports_in(first.value):
+                    yield node.lineno, name
+
+
+def source_problems(source: str) -> list[str]:
+    lines = source.splitlines()
+    problems = []
+    for number, name in imports_in(source):
+        top = name.split(".")[0]
+        library = FRAMEWORKS.get(top) or SOURCE_ONLY.get(top)
+        if library is None:
+            continue
+        code = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+        shown = f": `{code[:100]}`" if code else ""
+        problems.append(f"line {number} of your code{shown} imports {name} ({library})")
+    return problems
+
+
+def exercise_network(sub: Submission) -> None:
+    """Call every method once, so imports made inside them happen; errors are not judged here."""
+    try:
+        net = sub.call("XORNetwork", 3, 1)
+        sub.set(net, "params", copy_params(FIXED))
+    except StudentError as error:
+        if error.not_implemented:
+            raise
+        return
+    calls: list[tuple[str, tuple[Any, ...]]] = [
+        ("forward", (X_XOR,)),
+        ("loss", (X_XOR, Y_XOR)),
+        ("gradients", (X_XOR, Y_XOR)),
+        ("predict", (X_XOR,)),
+        ("train", (X_XOR, Y_XOR, 0.5, 3)),  # last: a train that never ends restarts the worker
+    ]
+    shown = {"train": "train(X, y, lr=0.5, epochs=3) on the XOR data"}
+    missing: list[StudentError] = []
+    for name, args in calls:
+        try:
+            run(sub, net, name, *args, shown=shown.get(name, ""))
+        except StudentError as error:
+            if error.not_implemented:
+                missing.append(error)
+        except CheckFailure:
+            pass  # it hung in an earlier check: not run again
+        except Exception:
+            break  # it hung now: the worker was restarted, and the check that needs it says so
+    if len(missing) == len(calls):
+        raise missing[0]
+
+
+@grader.check("no-forbidden-imports", exercise="XORNetwork")
+def no_forbidden_imports(sub: Submission, ctx: Context) -> None:
+    """no ML or autodiff library is imported, in the code or while the network runs"""
+    problems = source_problems(sub.source)
+    if not problems:  # the source looks clean: run the network and see what got loaded
+        exercise_network(sub)
+        modules = {name.split(".")[0] for name in sub.imported_modules()}
+        loaded = sorted(modules & set(FRAMEWORKS))
+        if loaded:
+            names = ", ".join(f"{name} ({FRAMEWORKS[name]})" for name in loaded)
+            problems.append(
+                f"while your network ran, its process loaded {names} (an import inside a "
+                "function, __import__(...) or importlib.import_module(...)?)"
+            )
+    if problems:
+        shown = problems[:6] + ([f"... and {len(problems) - 6} more"] if len(problems) > 6 else [])
+        raise CheckFailure(
+            "the final project may use only NumPy and the standard library:\n  "
+            + "\n  ".join(shown),
+            hint="forbidden_import",
+        )
+
+
+# -- forward ---------------------------------------------------------------------------
+
+
+@grader.check("forward-course-example", exercise="forward")
+def forward_example(sub: Submission, ctx: Context) -> None:
+    """forward(X) on the XOR points with the documented weights is sigmoid(tanh(X W1+b1) W2+b2)"""
+    net = make_network(sub, FIXED)
+    got = as_array(run(sub, net, "forward", X_XOR), "forward(X)", (4, 1))
+    expected = reference_network(ctx, FIXED).forward(X_XOR)
+    raise_in_context(mismatch(got, expected, "forward(X)", ctx.analytic), ON_XOR)
+
+
+@grader.check("forward-hidden-networks", exercise="forward")
+def forward_hidden(sub: Submission, ctx: Context) -> None:
+    """forward matches the reference on hidden weights and batches, and leaves X unchanged"""
+    for hidden, extra in ((3, 3), (5, 5), (5, 2)):
+        params = random_params(ctx.rng, hidden)
+        X, _ = random_batch(ctx.rng, extra)
+        net = make_network(sub, params)
+        called = run(sub, net, "forward", X.copy(), keep=True)
+        context = f"hidden size {hidden}, a batch of {len(X)} samples"
+        got = as_array(called.value, f"forward(X) ({context})", (len(X), 1))
+        if not matches(called.args[0], X, Tolerance(rtol=0.0, atol=0.0)):
+            raise CheckFailure(f"forward(X) changed the X it was given ({context})")
+        expected = reference_network(ctx, params).forward(X)
+        raise_in_context(mismatch(got, expected, "forward(X)", ctx.analytic), context)
+
+
+# -- loss ------------------------------------------------------------------------------
+
+
+def require_loss(got: float, expected: float, n: int, ctx: Context, context: str) -> None:
+    failure = mismatch(got, expected, "loss(X, y)", ctx.analytic)
+    if failure is not None:
+        failure.hint = diagnose(got, {"loss_summed": n * expected}, ctx.analytic)
+    raise_in_context(failure, context)
+
+
+@grader.check("loss-course-example", exercise="loss")
+def loss_example(sub: Submission, ctx: Context) -> None:
+    """loss(X, y) on the XOR data with the documented weights is the mean binary cross-entropy"""
+    net = make_network(sub, FIXED)
+    got = as_float(run(sub, net, "loss", X_XOR, Y_XOR), "loss(X, y)")
+    expected = reference_network(ctx, FIXED).loss(X_XOR, Y_XOR)
+    require_loss(got, expected, 4, ctx, ON_XOR)
+
+
+@grader.check("loss-hidden-networks", exercise="loss")
+def loss_hidden(sub: Submission, ctx: Context) -> None:
+    """loss is the mean binary cross-entropy on hidden weights and batches; X and y unchanged"""
+    for hidden, extra in ((3, 3), (5, 5), (3, 6)):
+        params = random_params(ctx.rng, hidden)
+        X, y = random_batch(ctx.rng, extra)
+        net = make_network(sub, params)
+        called = run(sub, net, "loss", X.copy(), y.copy(), keep=True)
+        context = f"hidden size {hidden}, a batch of {len(X)} samples"
+        got = as_float(called.value, f"loss(X, y) ({context})")
+        exact = Tolerance(rtol=0.0, atol=0.0)
+        if not (matches(called.args[0], X, exact) and matches(called.args[1], y, exact)):
+            raise CheckFailure(f"loss(X, y) changed the X or y it was given ({context})")
+        expected = reference_network(ctx, params).loss(X, y)
+        require_loss(got, expected, len(X), ctx, context)
+
+
+# -- gradients -------------------------------------------------------------------------
+
+
+def student_gradients(
+    sub: Submission, net: RemoteObject, X: np.ndarray, y: np.ndarray, hidden: int, context: str
+) -> dict[str, np.ndarray]:
+    """gradients(X, y), validated (shapes leniently: the contract check is strict)."""
+    value = run(sub, net, "gradients", X, y)
+    try:
+        return as_params(value, "gradients(X, y)", hidden, strict=False)
+    except CheckFailure as failure:
+        raise_in_context(failure, context)
+        raise
+
+
+@grader.check("gradients-course-example", exercise="gradients")
+def gradients_example(sub: Submission, ctx: Context) -> None:
+    """gradients(X, y) on the XOR data with the documented weights matches backpropagation"""
+    net = make_network(sub, FIXED)
+    got = student_gradients(sub, net, X_XOR, Y_XOR, 3, ON_XOR)
+    expected = reference_network(ctx, FIXED).gradients(X_XOR, Y_XOR)
+    mistakes = gradient_mistakes(FIXED, X_XOR, Y_XOR, expected)
+    require_close_dict(got, expected, "gradients(X, y)", ctx.analytic, ON_XOR, mistakes)
+
+
+@grader.check("gradients-match-own-loss", exercise="gradients")
+def gradients_finite_differences(sub: Submission, ctx: Context) -> None:
+    """gradients agrees with central differences of your own loss on hidden weights and batches"""
+    cases = [(3, X_XOR, Y_XOR), (5, *random_batch(ctx.rng, 3)), (3, *random_batch(ctx.rng, 5))]
+    for hidden, X, y in cases:
+        params = random_params(ctx.rng, hidden)
+        net = make_network(sub, params)
+        context = f"hidden size {hidden}, a batch of {len(X)} samples"
+        got = student_gradients(sub, net, X, y, hidden, context)
+        correct = reference_network(ctx, params).gradients(X, y)
+        mistakes = gradient_mistakes(params, X, y, correct)
+        if matches(flat(got), flat(correct), ctx.analytic):
+            continue  # the true gradient of the true loss: a wrong loss costs points in loss only
+
+        def own_loss(
+            theta: np.ndarray,
+            net: RemoteObject = net,
+            hidden: int = hidden,
+            X: np.ndarray = X,
+            y: np.ndarray = y,
+        ) -> float:
+            sub.set(net, "params", unflat(theta, hidden))
+            return as_float(run(sub, net, "loss", X, y), "loss(X, y)")
+
+        try:
+            numeric = unflat(central_gradient(own_loss, flat(params)), hidden)
+        except (StudentError, CheckFailure):  # loss is broken: the reference decides
+            require_close_dict(got, correct, "gradients(X, y)", ctx.analytic, context, mistakes)
+            raise
+        tol = scaled(ctx.finite_difference, flat(numeric))
+        mistakes["gradients_summed"] = {key: len(X) * numeric[key] for key in KEYS}
+        context += ", compared with central differences of your own loss"
+        require_close_dict(got, numeric, "gradients(X, y)", tol, context, mistakes)
+
+
+@grader.check("gradients-hidden-networks", exercise="gradients")
+def gradients_hidden(sub: Submission, ctx: Context) -> None:
+    """gradients matches the reference on hidden weights and labelled batches"""
+    for hidden, extra in ((5, 3), (3, 5), (5, 6)):
+        params = random_params(ctx.rng, hidden)
+        X, y = random_batch(ctx.rng, extra)
+        net = make_network(sub, params)
+        context = f"hidden size {hidden}, a batch of {len(X)} samples"
+        got = student_gradients(sub, net, X, y, hidden, context)
+        expected = reference_network(ctx, params).gradients(X, y)
+        mistakes = gradient_mistakes(params, X, y, expected)
+        require_close_dict(got, expected, "gradients(X, y)", ctx.analytic, context, mistakes)
+
+
+@grader.check("gradients-contract", exercise="gradients")
+def gradients_contract(sub: Submission, ctx: Context) -> None:
+    """gradients returns the keys and shapes of params and changes neither X, y nor params"""
+    net = make_network(sub, FIXED)
+    X, y = X_XOR.copy(), Y_XOR.copy()
+    called = run(sub, net, "gradients", X, y, keep=True)
+    found = as_dict(called.value, "gradients(X, y) on the XOR data", KEYS)
+    for key, shape in shapes(3).items():
+        if isinstance(found[key], list | tuple | np.ndarray | float | int | np.generic):
+            got_shape = np.shape(found[key])
+            if got_shape != shape:
+                raise CheckFailure(
+                    f"gradients(X, y)[{key!r}] on the XOR data: got shape {got_shape}, "
+                    f"expected shape {shape}, the shape of params[{key!r}] (hidden size 3)",
+                    hint="gradient_shape",
+                )
+    as_params(found, "gradients(X, y) on the XOR data", 3)
+    exact = Tolerance(rtol=0.0, atol=0.0)
+    if not (matches(called.args[0], X_XOR, exact) and matches(called.args[1], Y_XOR, exact)):
+        raise CheckFailure("gradients(X, y) changed the X or y it was given")
+    after = read_params(sub, net, 3, "params after gradients(X, y)")
+    changed = [key for key in KEYS if not np.array_equal(after[key], FIXED[key])]
+    if changed:
+        raise CheckFailure(
+            f"gradients(X, y) changed params[{changed[0]!r}]: computing gradients must not "
+            "update the weights (train does that)"
+        )
+
+
+# -- predict ---------------------------------------------------------------------------
+
+
+def require_labels(
+    got: np.ndarray, probabilities: np.ndarray, expected: np.ndarray, context: str
+) -> None:
+    """The labels must be exactly the reference's; probabilities instead get their hint."""
+    failure = mismatch(got, expected, "predict(X)", Tolerance(rtol=0.0, atol=0.0))
+    if failure is not None:
+        close = Tolerance(rtol=1e-6, atol=1e-9)
+        if matches(got, probabilities, close) or not np.isin(got, (0, 1)).all():
+            failure.hint = "predict_probabilities"
+    raise_in_context(failure, context)
+
+
+@grader.check("predict-course-example", exercise="predict")
+def predict_example(sub: Submission, ctx: Context) -> None:
+    """predict(X) on the XOR points with the documented weights gives the labels of forward(X)"""
+    net = make_network(sub, FIXED)
+    got = labels_of(run(sub, net, "predict", X_XOR), "predict(X) on the XOR points", 4)
+    reference = reference_network(ctx, FIXED)
+    expected = reference.predict(X_XOR).astype(float)
+    require_labels(got, reference.forward(X_XOR), expected, ON_XOR)
+
+
+@grader.check("predict-hidden-networks", exercise="predict")
+def predict_hidden(sub: Submission, ctx: Context) -> None:
+    """predict matches the reference's labels on hidden weights and batches"""
+    for hidden, n in ((3, 9), (5, 7), (5, 12)):
+        params = random_params(ctx.rng, hidden)
+        reference = reference_network(ctx, params)
+        X = ctx.rng.uniform(-1.5, 2.5, size=(n, 2))
+        for _ in range(100):  # keep away from probability 0.5, where > and >= differ
+            near = np.abs(reference.forward(X)[:, 0] - 0.5) < 1e-6
+            if not near.any():
+                break
+            X[near] = ctx.rng.uniform(-1.5, 2.5, size=(int(near.sum()), 2))
+        net = make_network(sub, params)
+        context = f"hidden size {hidden}, a batch of {n} samples"
+        got = labels_of(run(sub, net, "predict", X), f"predict(X) ({context})", n)
+        expected = reference.predict(X).astype(float)
+        require_labels(got, reference.forward(X), expected, context)
+
+
+@grader.check("predict-integer-labels", exercise="predict")
+def predict_integer(sub: Submission, ctx: Context) -> None:
+    """predict returns labels 0 and 1 of an integer dtype (int64, int32, int8, ... all pass)"""
+    net = make_network(sub, FIXED)
+    raw = run(sub, net, "predict", X_XOR)
+    what = "predict(X) on the XOR points"
+    if isinstance(raw, list):
+        raw = np.asarray(raw) if raw else np.zeros((0,))
+    if not isinstance(raw, np.ndarray):
+        raise CheckFailure(
+            f"{what}: got {describe(raw)}, expected an integer array of shape (4, 1)"
+        )
+    if raw.dtype.kind == "b":
+        raise CheckFailure(
+            f"{what}: got booleans, expected integer labels 0/1", hint="predict_not_integer"
+        )
+    values = labels_of(raw, what, 4)
+    if raw.dtype.kind == "f":
+        if np.isin(values, (0.0, 1.0)).all():
+            raise CheckFailure(
+                f"{what}: got 0/1 labels of dtype {raw.dtype}, expected an integer dtype",
+                hint="predict_not_integer",
+            )
+        raise CheckFailure(
+            f"{what}: got values of dtype {raw.dtype} that are not 0 or 1 "
+            "(probabilities?), expected integer labels 0/1",
+            hint="predict_probabilities",
+        )
+    if raw.dtype.kind not in "iu":
+        raise CheckFailure(f"{what}: got dtype {raw.dtype}, expected an integer dtype")
+    if not np.isin(values, (0, 1)).all():
+        raise CheckFailure(f"{what}: got labels other than 0 and 1")
+
+
+# -- train -----------------------------------------------------------------------------
+
+
+def losses_of(value: Any, what: str, epochs: int) -> np.ndarray:
+    """train's returned losses: a list (tuple or 1-D array) of ``epochs`` finite numbers."""
+    if value is None:
+        raise CheckFailure(f"{what} returned None, expected the list of losses (return losses)")
+    if not isinstance(value, list | tuple | np.ndarray) or np.ndim(value) == 0:
+        raise CheckFailure(f"{what}: got {describe(value)}, expected a list of {epochs} losses")
+    if len(value) != epochs:
+        raise CheckFailure(
+            f"{what} returned {len(value)} losses, expected {epochs} (one per epoch)"
+        )
+    losses = as_array(value, f"{what}, the losses", None)
+    # a loss kept as a one-element array is still one number per epoch
+    return as_array(losses.reshape(-1) if losses.size == epochs else losses, what, (epochs,))
+
+
+def descend(
+    params: dict[str, np.ndarray],
+    gradient: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]],
+    lr: float,
+    epochs: int,
+) -> list[dict[str, np.ndarray]]:
+    """The gradient-descent trajectory p0, p1, ..., p_epochs."""
+    path = [copy_params(params)]
+    for _ in range(epochs):
+        grads = gradient(path[-1])
+        path.append({key: path[-1][key] - lr * grads[key] for key in KEYS})
+    return path
+
+
+def check_training(
+    sub: Submission,
+    ctx: Context,
+    params: dict[str, np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    lr: float,
+    epochs: int,
+) -> None:
+    """train(X, y, lr, epochs) from ``params`` is gradient descent; one loss per epoch."""
+    hidden = params["W1"].shape[1]
+    steps = "one step" if epochs == 1 else f"{epochs} steps"
+    if ctx.hidden:  # the learning rate is a hidden input
+        what = "train(X, y, lr, epochs)"
+        start = f"hidden weights (hidden size {hidden}, {len(X)} samples, {epochs} epochs)"
+    else:
+        what = f"train(X, y, lr={lr:g}, epochs={epochs})"
+        start = "the documented weights on the XOR data"
+    net = make_network(sub, params)
+    called = run(sub, net, "train", X.copy(), y.copy(), lr, epochs, shown=what)
+    losses = losses_of(called, what, epochs)
+    # lenient shapes: a gradient of the wrong shape (db1 with keepdims) reshapes b1 in the
+    # update; gradients-contract reports it once
+    got = read_params(sub, net, hidden, f"params after {what}", strict=False)
+
+    def reference_grads(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return dict(reference_network(ctx, p).gradients(X, y))
+
+    def own_grads(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        probe = make_network(sub, p)
+        return student_gradients(sub, probe, X, y, hidden, "while following your gradients")
+
+    tol = ctx.analytic
+    path = descend(params, reference_grads, lr, epochs)
+    if not matches(flat(got), flat(path[-1]), tol):
+        try:
+            own = descend(params, own_grads, lr, epochs)
+        except (StudentError, CheckFailure):
+            own = None  # gradients is broken: compare with the reference alone
+        if own is not None and matches(flat(got), flat(own[-1]), tol):
+            path = own
+        else:
+            mistakes = {
+                "train_ascent": descend(params, reference_grads, -lr, epochs)[-1],
+                "train_ignores_lr": descend(params, reference_grads, 0.5, epochs)[-1],
+            }
+            context = f"{what} from {start}, compared with {steps} of p = p - lr * grad"
+            require_close_dict(got, path[-1], "params", tol, context, mistakes)
+    # one loss per epoch, before (or after) that epoch's update, by your loss or the reference's
+    reference = [reference_network(ctx, p).loss(X, y) for p in path]
+    candidates = [np.array(reference[:-1]), np.array(reference[1:])]
+    if not any(matches(losses, c, tol) for c in candidates):
+        own_losses = []
+        for p in path:
+            probe = make_network(sub, p)
+            own_losses.append(as_float(run(sub, probe, "loss", X, y), "loss(X, y)"))
+        candidates = [np.array(own_losses[:-1]), np.array(own_losses[1:])]
+        if not any(matches(losses, c, tol) for c in candidates):
+            failure = mismatch(losses, candidates[0], "losses", tol)
+            raise_in_context(failure, f"{what} from {start}: the losses it returned")
+
+
+@grader.check("train-one-step", exercise="train")
+def train_one_step(sub: Submission, ctx: Context) -> None:
+    """train(X, y, lr=0.3, epochs=1) from the documented weights makes one step p = p - lr * grad"""
+    check_training(sub, ctx, FIXED, X_XOR, Y_XOR, FIXED_LR, 1)
+
+
+@grader.check("train-hidden-steps", exercise="train")
+def train_hidden_steps(sub: Submission, ctx: Context) -> None:
+    """train follows gradient descent from hidden weights, learning rates and batches"""
+    for hidden, extra, epochs in ((5, 3, 6), (3, 0, 10), (5, 4, 3)):
+        params = random_params(ctx.rng, hidden)
+        X, y = random_batch(ctx.rng, extra) if extra else (X_XOR, Y_XOR)
+        lr = float(ctx.rng.uniform(0.1, 1.0))
+        check_training(sub, ctx, params, X, y, lr, epochs)
+
+
+def describe_seed(ctx: Context, seed: int, trained: Any) -> tuple[bool, str]:
+    """Whether a trained network learned XOR, and a line saying how it did."""
+    if type(trained) is not dict or any(key not in trained for key in KEYS):
+        return False, f"seed {seed}: params after training is {describe(trained)}, not a dict"
+    try:
+        arrays = {key: np.asarray(trained[key], dtype=np.float64) for key in KEYS}
+    except (TypeError, ValueError):
+        return False, f"seed {seed}: params after training are not numeric arrays"
+    if not all(np.isfinite(a).all() for a in arrays.values()):
+        return False, f"seed {seed}: training diverged (params contain nan or inf)"
+    try:
+        params = as_params(arrays, "params after training", arrays["W1"].size // 2, strict=False)
+    except CheckFailure as failure:
+        return False, f"seed {seed}: {failure.message}"
+    reference = reference_network(ctx, params)
+    loss = reference.loss(X_XOR, Y_XOR)
+    accuracy = float(np.mean(reference.predict(X_XOR) == Y_XOR))
+    learned = accuracy == 1.0 and loss < LOSS_THRESHOLD
+    return learned, f"seed {seed}: accuracy {accuracy:.0%}, loss {loss:.3g}"
+
+
+@grader.check("train-learns-xor", exercise="train")
+def train_learns_xor(sub: Submission, ctx: Context) -> None:
+    """train(X, y) with its defaults learns XOR (100%, loss < 0.05) from 8+ of the seeds 0..9"""
+    lines: list[str] = []
+    starts: list[np.ndarray] = []
+    learned = 0
+    for seed in SEEDS:
+        net = sub.call("XORNetwork", seed=seed)
+        start = sub.get(net, "params")
+        if type(start) is dict and all(key in start for key in KEYS):
+            with contextlib.suppress(TypeError, ValueError):  # reported by params-contract
+                starts.append(flat({k: np.asarray(start[k], dtype=np.float64) for k in KEYS}))
+        losses = run(
+            sub,
+            net,
+            "train",
+            X_XOR.copy(),
+            Y_XOR.copy(),
+            shown=f"XORNetwork(seed={seed}).train(X, y)",
+            hint="does_not_learn",
+        )
+        if losses is None:
+            raise CheckFailure("train(X, y) returned None, expected the list of losses")
+        ok, line = describe_seed(ctx, seed, sub.get(net, "params"))
+        learned += ok
+        lines.append(line)
+        failed = len(lines) - learned
+        if learned >= SEEDS_NEEDED or failed > len(SEEDS) - SEEDS_NEEDED:
+            break
+    if learned >= SEEDS_NEEDED:
+        return
+    notes = []
+    if len(starts) > 1 and all(np.array_equal(s, starts[0]) for s in starts):
+        notes.append(
+            "every seed starts from the same weights: draw them from np.random.default_rng(seed)"
+        )
+    if starts and all(np.allclose(s, 0.0) for s in starts):
+        notes.append("all weights start at zero, so the hidden units can never become different")
+    raise CheckFailure(
+        f"XOR was learned from {learned} of the {len(lines)} seeds tried; at least "
+        f"{SEEDS_NEEDED} of the seeds 0..9 must reach 100% accuracy and a loss below "
+        f"{LOSS_THRESHOLD} after train(X, y) with the defaults (lr=0.5, epochs=5000):\n  "
+        + "\n  ".join(lines + notes),
+        hint="does_not_learn",
+    )
