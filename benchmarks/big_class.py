@@ -88,8 +88,13 @@ def main() -> int:
         subprocess.run(grade(base / "class", out, args.workers), check=True)
         resumed_s = time.monotonic() - started
 
-        same = (base / "whole" / "gradebook.csv").read_text() == (out / "gradebook.csv").read_text()
-        rows = (base / "whole" / "gradebook.csv").read_text().count("\n") - 1
+        whole = (base / "whole" / "gradebook.csv").read_text().splitlines()
+        resumed = (out / "gradebook.csv").read_text().splitlines()
+        same = whole == resumed
+        for before, after in zip(whole, resumed, strict=True):
+            if before != after:
+                print(f"differs: {before}\n     vs: {after}")
+        rows = len(whole) - 1
         print(f"\n{args.students} submissions, {args.workers} workers, strict isolation")
         print(f"uninterrupted: {whole_s:.1f} s ({args.students / whole_s:.1f} submissions/s)")
         print(f"killed with SIGKILL after {done} results; the rerun took {resumed_s:.1f} s")

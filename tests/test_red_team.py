@@ -411,3 +411,31 @@ def test_the_grader_s_environment_is_out_of_reach_only_under_strict(
     result = json.loads(completed.stdout)
     assert result["isolation"] == isolation and result["score"] == 5.0
     assert ("SECRET-FOUND" in result["output"]) == (isolation == "basic")
+
+
+def test_tmp_is_private_to_each_submission(
+    tiny: Course, server: ForkServer, tmp_path: Path
+) -> None:
+    filler = (
+        "import os\n"
+        "def square(x):\n"
+        "    open('/tmp/note-for-the-next-one', 'w').write('answers')\n"
+        "    try:\n"
+        "        with open('/tmp/filler', 'wb') as out:\n"
+        "            while True:\n"
+        "                out.write(b'0' * 1_000_000)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "    return x ** 2\n\n" + GOOD.split("\n\n")[1]
+    )
+    grade(tiny, server, tmp_path, filler)
+    reader = (
+        "import os\n"
+        "def square(x):\n"
+        "    print('TMP', sorted(os.listdir('/tmp')))\n"
+        "    open('/tmp/work/scratch', 'wb').write(b'0' * 1_000_000)\n"
+        "    return x ** 2\n\n" + GOOD.split("\n\n")[1]
+    )
+    result = grade(tiny, server, tmp_path, reader)
+    assert result.score == result.max_score
+    assert "TMP ['work']" in result.output

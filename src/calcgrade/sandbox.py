@@ -153,7 +153,13 @@ class ForkServer:
         to_r, to_w = os.pipe()
         from_r, from_w = os.pipe()
         out_r, out_w = os.pipe()
-        request = {"op": "spawn", "uid": uid, "limits": limits, "env": child_env()}
+        request = {
+            "op": "spawn",
+            "uid": uid,
+            "limits": limits,
+            "env": child_env(),
+            "private_tmp_bytes": self.tmp_mb * 1024 * 1024 if uid is not None else 0,
+        }
         try:
             socket.send_fds(self.control, [json.dumps(request).encode()], [to_r, from_w, out_w])
             reply = self._reply()

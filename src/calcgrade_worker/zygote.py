@@ -18,6 +18,7 @@ Control messages are JSON over a SOCK_SEQPACKET socket:
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import io
 import json
 import os
@@ -32,6 +33,9 @@ from typing import Any
 from .serve import apply_limits, serve
 
 MAX_CONTROL = 65536
+PRIVATE_WORKDIR = "/tmp/work"
+CLONE_NEWNS = 0x00020000
+MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 16384, 1 << 18
 
 
 def preload(plotting: bool) -> None:
@@ -83,17 +87,15 @@ def main(argv: list[str] | None = None) -> None:
 def spawn(
     control: socket.socket, fds: list[int], request: dict[str, Any], workroot: str
 ) -> tuple[int, str]:
-    uid = request.get("uid")
-    folder = tempfile.mkdtemp(prefix="w-", dir=workroot)
-    if uid is not None:
-        os.chown(folder, uid, uid)
+    private = bool(request.get("private_tmp_bytes"))
+    folder = PRIVATE_WORKDIR if private else tempfile.mkdtemp(prefix="w-", dir=workroot)
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid:
         for fd in fds:
             os.close(fd)
-        return pid, folder
+        return pid, "" if private else folder
     try:
         child(control, fds, request, folder)
     finally:
@@ -121,6 +123,12 @@ def child(control: socket.socket, fds: list[int], request: dict[str, Any], folde
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
+    uid = request.get("uid")
+    if request.get("private_tmp_bytes"):
+        private_tmp(int(request["private_tmp_bytes"]))
+        os.mkdir(folder, 0o700)
+    if uid is not None:
+        os.chown(folder, uid, uid)
     os.chdir(folder)
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in request.get("env", {}).items()})
@@ -128,7 +136,6 @@ def child(control: socket.socket, fds: list[int], request: dict[str, Any], folde
     tempfile.tempdir = folder
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     apply_limits(request.get("limits", {}))
-    uid = request.get("uid")
     if uid is not None:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
@@ -137,6 +144,25 @@ def child(control: socket.socket, fds: list[int], request: dict[str, Any], folde
     replies = os.fdopen(reply_fd, "wb", buffering=0)
     serve(requests, replies)
     os._exit(0)
+
+
+def private_tmp(size: int) -> None:
+    """Give this process a /tmp of its own: a new mount namespace with a fresh tmpfs.
+
+    Nothing a submission leaves in /tmp reaches the next one, and none can
+    fill the /tmp of another.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    checks = [
+        libc.unshare(CLONE_NEWNS),
+        libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None),
+        libc.mount(
+            b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777".encode()
+        ),
+    ]
+    if any(result != 0 for result in checks):
+        error = ctypes.get_errno()
+        raise OSError(error, f"cannot make a private /tmp: {os.strerror(error)}")
 
 
 def kill(pid: int, uid: int | None) -> int:
