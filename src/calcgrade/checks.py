@@ -9,14 +9,28 @@ table of hints.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from .config import Tolerance, Tolerances
 from .numerics import scaled_for_differences
+from .results import Figure
+
+
+def plain(value: Any) -> Any:
+    """Arrays and NumPy numbers as JSON-able lists and floats (NaN and inf as None)."""
+    if isinstance(value, np.ndarray | np.generic):
+        value = value.tolist()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 class CheckFailure(Exception):
@@ -44,6 +58,18 @@ class Context:
     tolerances: Tolerances
     reference: ModuleType
     hidden: bool
+    figures: list[Figure] = field(default_factory=list)
+
+    def figure(self, kind: str, title: str, *, reveal: bool = False, **data: Any) -> None:
+        """Record data for a picture of this check (see ``calcgrade.figures``).
+
+        In a hidden check the picture is for the instructor only, unless
+        ``reveal`` says its data shows no hidden input and no expected value.
+        """
+        audience: Literal["everyone", "instructor"] = (
+            "instructor" if self.hidden and not reveal else "everyone"
+        )
+        self.figures.append(Figure(kind, title, {k: plain(v) for k, v in data.items()}, audience))
 
     @property
     def analytic(self) -> Tolerance:

@@ -12,6 +12,21 @@ SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
+class Figure:
+    """Data for a picture that explains a check (a path, curves, a heatmap...).
+
+    ``kind`` names how to draw it; ``data`` is plain JSON (numbers, lists,
+    strings). ``audience`` is "everyone", or "instructor" when the data would
+    show hidden inputs or the reference's values.
+    """
+
+    kind: str
+    title: str
+    data: dict[str, Any]
+    audience: Literal["everyone", "instructor"] = "everyone"
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """The outcome of one check.
 
@@ -30,6 +45,7 @@ class CheckResult:
     visibility: Literal["public", "hidden"] = "hidden"
     detail: str | None = None
     seconds: float = 0.0
+    figures: tuple[Figure, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,8 @@ class ModuleResult:
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["checks"] = [dataclasses.asdict(check) for check in self.checks]
+        for check in data["checks"]:
+            check["figures"] = list(check["figures"])
         data["load_notes"] = list(self.load_notes)
         return data
 
@@ -63,7 +81,15 @@ class ModuleResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModuleResult:
         values = dict(data)
-        values["checks"] = tuple(CheckResult(**check) for check in data["checks"])
+        values["checks"] = tuple(
+            CheckResult(
+                **{
+                    **check,
+                    "figures": tuple(Figure(**figure) for figure in check.get("figures", ())),
+                }
+            )
+            for check in data["checks"]
+        )
         values["load_notes"] = tuple(data.get("load_notes", ()))
         return cls(**values)
 

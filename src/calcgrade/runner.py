@@ -274,6 +274,7 @@ def _run_checks(
                 visibility=check_spec.visibility,
                 detail=outcome.detail,
                 seconds=round(time.perf_counter() - started, 4),
+                figures=tuple(context.figures),
             )
         )
     return results
