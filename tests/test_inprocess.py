@@ -68,3 +68,24 @@ def test_missing_names_are_reported() -> None:
     result = calcgrade.check("t1_squares", {}, course=TINY)
     assert result.score == 0
     assert result.checks[0].message == "`square` is not defined in your submission"
+
+
+def test_call_many_evaluates_each_argument_tuple_in_one_request() -> None:
+    from calcgrade.handle import StudentError, Submission
+    from calcgrade.inprocess import InProcessTransport
+
+    calls: list[float] = []
+
+    def f(x: float, scale: float = 1.0) -> float:
+        calls.append(x)
+        if x < 0:
+            raise ValueError("negative")
+        return x * scale
+
+    transport = InProcessTransport({"f": f}, call_timeout_s=5)
+    sub = Submission(transport, {"f": "function"})
+    assert sub.call_many("f", [(1.0,), (2.0,), (np.float64(3.0),)], scale=2.0) == [2.0, 4.0, 6.0]
+    assert calls == [1.0, 2.0, 3.0]
+    with pytest.raises(StudentError, match="ValueError: negative") as raised:
+        sub.call_many("f", [(1.0,), (-1.0,)])
+    assert raised.value.call == "f"

@@ -123,8 +123,13 @@ class Session:
         target = self._target(request["target"])
         attr = request.get("attr")
         function = target if attr is None else getattr(target, str(attr))
-        args = self._in(request.get("args", {"t": []}))
         kwargs = self._in(request.get("kwargs", {"d": {}}))
+        if "many" in request:  # one call per argument tuple, in one round trip
+            calls = self._in(request["many"])
+            if type(calls) is not list or not all(type(a) is tuple for a in calls):
+                raise wire.WireError("many needs a list of argument tuples")
+            return {"value": self._out([function(*args, **kwargs) for args in calls])}
+        args = self._in(request.get("args", {"t": []}))
         if type(args) is not tuple or type(kwargs) is not dict:
             raise wire.WireError("call needs a tuple of args and a dict of kwargs")
         result = function(*args, **kwargs)
