@@ -119,6 +119,21 @@ class XORNetwork:
 # %%
 check("m6_xor_network", globals(), exercise="XORNetwork")
 
+# %%
+check("m6_xor_network", globals(), exercise="forward")
+
+# %%
+check("m6_xor_network", globals(), exercise="loss")
+
+# %%
+check("m6_xor_network", globals(), exercise="gradients")
+
+# %%
+check("m6_xor_network", globals(), exercise="predict")
+
+# %%
+check("m6_xor_network", globals(), exercise="train")
+
 # %% [markdown]
 # ## Training
 #

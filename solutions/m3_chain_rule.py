@@ -89,6 +89,8 @@ def linear_backward(dZ, X, W):
 
 # %%
 check("m3_chain_rule", globals(), exercise="linear_forward")
+
+# %%
 check("m3_chain_rule", globals(), exercise="linear_backward")
 
 # %% [markdown]
@@ -131,6 +133,8 @@ def sigmoid_backward(dA, Z):
 
 # %%
 check("m3_chain_rule", globals(), exercise="sigmoid")
+
+# %%
 check("m3_chain_rule", globals(), exercise="sigmoid_backward")
 
 
@@ -166,6 +170,8 @@ def relu_backward(dA, Z):
 
 # %%
 check("m3_chain_rule", globals(), exercise="relu")
+
+# %%
 check("m3_chain_rule", globals(), exercise="relu_backward")
 
 # %% [markdown]

@@ -16,27 +16,46 @@ python3 kernelspec and the notebook metadata `{"calcgrade": {"module": "<module>
 from which a grader infers the module. Cell ids are numbered, so regenerating an
 unchanged notebook rewrites the same bytes.
 
+Every notebook is also a valid nbgrader notebook: each cell gets nbgrader's cell
+metadata (schema 3), computed by `calcgrade.nbgrader_course.nbgrader_metadata` with
+the points of `course_config.yml`: a cell holding a solution region is an autograded
+answer, a cell that is one `check("<module>", globals(), exercise="<exercise>")` is
+the exercise's autograded test (grade_id `<module>-<exercise>`, the exercise's total
+points), every other cell is read-only. Each exercise of the course needs exactly
+one such check cell. Reweighting a check in course_config.yml changes the points in
+the notebooks: regenerate them.
+
 `--check` changes nothing: it exits 1 and names every file that regeneration would
-change (exercise sources compared as text, notebooks by their cells' types and
-sources and their calcgrade module and kernel, never by outputs).
+change (exercise sources compared as text, notebooks by their cells' types, sources
+and nbgrader metadata and their calcgrade module and kernel, never by outputs) and
+every notebook whose nbgrader metadata is not valid for the course.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import jupytext
 import nbformat
 
+from calcgrade.config import Course, load_course
+from calcgrade.errors import ConfigError
+from calcgrade.nbgrader_course import (
+    BEGIN_MARKER,
+    END_MARKER,
+    STUB_LINE,
+    YOUR_CODE_HERE,
+    NbgraderError,
+    exercise_points,
+    nbgrader_metadata,
+    notebook_problems,
+)
+
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-BEGIN_MARKER = "### BEGIN SOLUTION"
-END_MARKER = "### END SOLUTION"
-STUB_LINE = re.compile(r"# stub: (raise NotImplementedError\(.*\))")
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 EXAMPLE = """\
@@ -55,12 +74,15 @@ class Source:
     """One py:percent file and the text its notebook is generated from.
 
     `expected_text` is the generated exercise for an exercise that has a solution,
-    and the file's own text otherwise.
+    and the file's own text otherwise. `roles_text` is the text whose cells decide
+    the nbgrader metadata: the solution's (its solution regions mark the solution
+    cells, which the exercise has replaced by stubs), else `expected_text`.
     """
 
     py_path: Path
     module_name: str
     expected_text: str
+    roles_text: str | None = None
 
     @property
     def notebook_path(self) -> Path:
@@ -97,14 +119,24 @@ def make_exercise(solution_text: str, source_name: str) -> str:
         if end is None or lines[end].strip() != END_MARKER:
             raise MarkerError(f"{source_name}:{index + 1}: {BEGIN_MARKER} without its {END_MARKER}")
         indent = line[: len(line) - len(line.lstrip())]
-        exercise_lines += [f"{indent}# YOUR CODE HERE", f"{indent}{stub.group(1)}"]
+        exercise_lines += [f"{indent}{YOUR_CODE_HERE}", f"{indent}{stub.group(1)}"]
         index = end + 1
     return "\n".join(exercise_lines) + "\n"
 
 
-def make_notebook(py_text: str, module_name: str) -> nbformat.NotebookNode:
-    """The notebook of a py:percent text, with the kernelspec and calcgrade metadata."""
+def make_notebook(
+    py_text: str, module_name: str, points: dict[str, float], roles_text: str | None = None
+) -> nbformat.NotebookNode:
+    """The notebook of a py:percent text: kernelspec, calcgrade and nbgrader metadata.
+
+    ``points`` maps each exercise of the module to its total (course_config.yml);
+    the nbgrader metadata is computed from the cells of ``roles_text`` (default:
+    ``py_text``), which must have the same cells: an exercise takes its solution's.
+    """
     notebook = jupytext.reads(py_text, fmt="py:percent")
+    roles = jupytext.reads(roles_text, fmt="py:percent") if roles_text else notebook
+    if [cell.cell_type for cell in roles.cells] != [cell.cell_type for cell in notebook.cells]:
+        raise MarkerError(f"{module_name}: the exercise's cells do not match its solution's")
     notebook.metadata = nbformat.from_dict(
         {
             "kernelspec": KERNELSPEC,
@@ -114,6 +146,10 @@ def make_notebook(py_text: str, module_name: str) -> nbformat.NotebookNode:
     )
     for number, cell in enumerate(notebook.cells):
         cell.id = f"cell-{number:02d}"
+    for cell, metadata in zip(
+        notebook.cells, nbgrader_metadata(roles.cells, module_name, points), strict=True
+    ):
+        cell.metadata["nbgrader"] = metadata
     return notebook
 
 
@@ -122,8 +158,11 @@ def notebook_text(notebook: nbformat.NotebookNode) -> str:
 
 
 def notebook_summary(notebook: nbformat.NotebookNode) -> tuple[object, ...]:
-    """What --check compares: cell types and sources, the module and the kernel."""
-    cells = tuple((cell.cell_type, cell.source) for cell in notebook.cells)
+    """What --check compares: cell types, sources and nbgrader metadata, the module, the kernel."""
+    cells = tuple(
+        (cell.cell_type, cell.source, repr(sorted(cell.metadata.get("nbgrader", {}).items())))
+        for cell in notebook.cells
+    )
     module_name = notebook.metadata.get("calcgrade", {}).get("module")
     kernel_name = notebook.metadata.get("kernelspec", {}).get("name")
     return cells, module_name, kernel_name
@@ -140,16 +179,23 @@ def sources(root: Path) -> Iterator[Source]:
     for py_path in sorted((root / "exercises").glob("*.py")):
         solution_path = root / "solutions" / py_path.name
         if solution_path.exists():
-            expected = make_exercise(
-                solution_path.read_text(encoding="utf-8"), relative(solution_path, root)
-            )
+            solution_text = solution_path.read_text(encoding="utf-8")
+            expected = make_exercise(solution_text, relative(solution_path, root))
+            yield Source(py_path, py_path.stem, expected, solution_text)
         else:
-            expected = py_path.read_text(encoding="utf-8")
-        yield Source(py_path, py_path.stem, expected)
+            yield Source(py_path, py_path.stem, py_path.read_text(encoding="utf-8"))
+
+
+def load_points(root: Path) -> Callable[[str], dict[str, float]]:
+    """Each module's exercise points, from the course_config.yml of ``root``."""
+    course: Course = load_course(root / "course_config.yml")
+    return lambda module: exercise_points(course, module)
 
 
 def find_problems(root: Path) -> list[str]:
-    """One line per file that regeneration would change; empty when all is in sync."""
+    """One line per file that regeneration would change or whose nbgrader metadata is
+    not valid for the course; empty when all is in sync."""
+    points = load_points(root)
     problems: list[str] = []
     for solution_path in sorted((root / "solutions").glob("*.py")):
         exercise_path = root / "exercises" / solution_path.name
@@ -182,9 +228,18 @@ def find_problems(root: Path) -> list[str]:
         except Exception as error:  # any unreadable notebook is out of sync, whatever the cause
             problems.append(f"{name}: unreadable ({error})")
             continue
-        expected_summary = notebook_summary(make_notebook(source.expected_text, source.module_name))
-        if notebook_summary(found) != expected_summary:
+        module_points = points(source.module_name)
+        expected = make_notebook(
+            source.expected_text, source.module_name, module_points, source.roles_text
+        )
+        if notebook_summary(found) != notebook_summary(expected):
             problems.append(f"{name}: out of sync with {relative(source.py_path, root)}")
+        problems.extend(
+            f"{name}: {problem}"
+            for problem in notebook_problems(
+                found, source.module_name, module_points, source=source.roles_text is None
+            )
+        )
     for folder in ("solutions", "exercises"):
         for notebook_path in sorted((root / folder).glob("*.ipynb")):
             if notebook_path not in paired:
@@ -201,6 +256,7 @@ def write_if_changed(path: Path, text: str) -> bool:
 
 def regenerate(root: Path) -> list[str]:
     """Write the exercises and notebooks; returns the files it changed."""
+    points = load_points(root)
     changed: list[str] = []
     (root / "exercises").mkdir(exist_ok=True)
     for solution_path in sorted((root / "solutions").glob("*.py")):
@@ -211,7 +267,9 @@ def regenerate(root: Path) -> list[str]:
         if write_if_changed(exercise_path, text):
             changed.append(relative(exercise_path, root))
     for source in sources(root):
-        notebook = make_notebook(source.expected_text, source.module_name)
+        notebook = make_notebook(
+            source.expected_text, source.module_name, points(source.module_name), source.roles_text
+        )
         if write_if_changed(source.notebook_path, notebook_text(notebook)):
             changed.append(relative(source.notebook_path, root))
     return changed
@@ -242,13 +300,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             for problem in problems:
                 print(problem)
             if problems:
-                print(f"{len(problems)} file(s) out of sync; run: python tools/sync_notebooks.py")
+                files = len({problem.split(": ", 1)[0] for problem in problems})
+                print(f"{files} file(s) out of sync; run: python tools/sync_notebooks.py")
                 return 1
             print("exercises and notebooks are in sync")
             return 0
         for name in regenerate(root):
             print(f"wrote {name}")
-    except MarkerError as error:
+    except (MarkerError, NbgraderError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -16,6 +16,7 @@ from .config import Tolerance, load_course
 from .errors import CalcgradeError, ConfigError, GradingError, SubmissionError
 from .expect import as_array, as_dict, as_float, as_int, as_tuple, describe
 from .handle import Called, RemoteObject, StudentError, Submission
+from .nbgrader_support import Points, stderr_to_stdout
 from .numerics import away_from_kinks, central_gradient, relative_error, step_sizes
 from .results import CheckResult, ModuleResult
 
@@ -31,6 +32,7 @@ __all__ = [
     "Grader",
     "GradingError",
     "ModuleResult",
+    "Points",
     "RemoteObject",
     "StudentError",
     "Submission",
@@ -63,8 +65,12 @@ def check(
     *,
     course: str | os.PathLike[str] | None = None,
     public_only: bool = False,
-) -> ModuleResult:
+) -> Points:
     """Run ``module``'s checks on the functions defined in ``namespace``; print the report.
+
+    Returns the score as a ``Points`` (a float that nbgrader reads as the partial
+    credit of an autograded cell) that also carries the whole result
+    (``.checks``, ``.exercises``...).
 
     Example, in a notebook cell::
 
@@ -77,8 +83,9 @@ def check(
 
     location = course or os.environ.get("CALCGRADE_COURSE")
     loaded = load_course(Path(location) if location else find_course())
-    result = check_namespace(
-        loaded, module, namespace, Options(exercise=exercise, public_only=public_only)
-    )
+    with stderr_to_stdout():  # nbgrader zeroes a test cell that writes to stderr
+        result = check_namespace(
+            loaded, module, namespace, Options(exercise=exercise, public_only=public_only)
+        )
     print_report(result)
-    return result
+    return Points(result)
