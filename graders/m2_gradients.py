@@ -18,11 +18,17 @@ Tolerances (DESIGN.md numerics policy, values from course_config.yml):
 - gradient ascent is pure arithmetic: ``ctx.arithmetic``, step by step;
 - "x is unchanged afterwards" allows rounding-level drift (``1e-13`` relative),
   so that nudging an entry in place and putting it back by arithmetic passes.
+
+Figures (docs/figures.md): the gradient ascent checks record the student's path and
+the reference's (the points where grad_fn was called, then the returned x) over the
+contours of the function climbed; paths in more than two variables are drawn on their
+first two coordinates, without contours. Figures are computed here, from values the
+check already has (no extra calls of student code), and never change a grade.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -131,6 +137,118 @@ def shaped(x: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
             "(the shape of x)"
         )
     return array
+
+
+# -- figures (docs/figures.md) ------------------------------------------------------
+
+PATH_POINTS = 200  # a longer path is thinned to this many points (first and last kept)
+GRID = 40  # contours are computed on a GRID x GRID grid
+
+
+def record(ctx: Context, kind: str, title: str, build: Callable[[], dict[str, Any] | None]) -> None:
+    """Record a figure with the data ``build`` makes (None: no figure).
+
+    A picture never changes a grade: if its data cannot be made, it is left out.
+    """
+    try:
+        data = build()
+    except Exception:
+        return
+    if data is not None:
+        ctx.figure(kind, title, **data)
+
+
+def path_of(points: Sequence[Any] | np.ndarray, end: Any = None) -> np.ndarray:
+    """A run's points as rows (each flattened), ``end`` appended unless it is the last point."""
+    rows = [np.asarray(point, dtype=np.float64).ravel() for point in points]
+    if end is not None:
+        last = np.asarray(end, dtype=np.float64).ravel()
+        if not rows or not np.array_equal(rows[-1], last):
+            rows.append(last)
+    return np.array(rows, dtype=np.float64).reshape(len(rows), -1)
+
+
+def point_or_none(value: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    """A returned x as a float array of ``shape``, or None if it is not one."""
+    try:
+        point = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return point if point.shape == shape else None
+
+
+def thinned(rows: np.ndarray) -> np.ndarray:
+    """At most PATH_POINTS rows, evenly spread, the first and the last kept."""
+    if len(rows) <= PATH_POINTS:
+        return rows
+    return rows[np.unique(np.linspace(0, len(rows) - 1, PATH_POINTS).round().astype(int))]
+
+
+def frame(paths: Sequence[np.ndarray], focus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Corners of a plot around the paths (2-D rows), with a margin.
+
+    A run that went far astray leaves the frame: it reaches at most three times the
+    extent of ``focus`` (the reference's path) from the centre of that path.
+    """
+    points = np.vstack(paths)
+    points = points[np.isfinite(points).all(axis=1)]
+    focus = focus[np.isfinite(focus).all(axis=1)]
+    base = focus if len(focus) else points
+    centre = (base.min(axis=0) + base.max(axis=0)) / 2
+    reach = max(float(np.ptp(base, axis=0).max()) / 2, 1e-3 * max(1.0, float(np.abs(centre).max())))
+    low = np.maximum(points.min(axis=0), centre - 3 * reach)
+    high = np.minimum(points.max(axis=0), centre + 3 * reach)
+    span = max(float((high - low).max()), 2 * reach)
+    middle = (low + high) / 2
+    half = np.maximum((high - low) / 2, 0.25 * span) + 0.1 * span
+    return middle - half, middle + half
+
+
+def rounded(values: np.ndarray, digits: int = 4) -> np.ndarray:
+    """Values to ``digits`` significant digits (enough to draw; keeps the JSON small)."""
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(values) & (values != 0)
+        power = np.where(finite, np.floor(np.log10(np.abs(np.where(finite, values, 1.0)))), 0.0)
+        scale = 10.0 ** (digits - 1 - power)
+        return np.where(finite, np.round(values * scale) / scale, values)
+
+
+def contours(f: Callable[[np.ndarray], float], low: np.ndarray, high: np.ndarray) -> dict[str, Any]:
+    """f on a GRID x GRID grid: len(y) rows of len(x) values."""
+    x, y = np.linspace(low[0], high[0], GRID), np.linspace(low[1], high[1], GRID)
+    with np.errstate(all="ignore"):
+        z = np.array([[f(np.array([u, v])) for u in x] for v in y], dtype=np.float64)
+    return {"x": rounded(x, 6), "y": rounded(y, 6), "z": rounded(z)}
+
+
+def path_figure(
+    ctx: Context,
+    title: str,
+    yours: np.ndarray,
+    reference: np.ndarray,
+    f: Callable[[np.ndarray], float] | None,
+) -> None:
+    """The student's path and the reference's; over the contours of f in two variables.
+
+    With more variables the paths are drawn on their first two coordinates (no contours).
+    """
+
+    def build() -> dict[str, Any] | None:
+        if len(yours) == 0 or len(reference) == 0:
+            return None
+        paths = {"yours": yours[:, :2], "reference": reference[:, :2]}
+        data: dict[str, Any] = {
+            "paths": {name: thinned(rows) for name, rows in paths.items()},
+            "xlabel": "x[0]",
+            "ylabel": "x[1]",
+        }
+        if f is not None and yours.shape[1] == 2:
+            data["contours"] = contours(f, *frame(list(paths.values()), paths["reference"]))
+        return data
+
+    n = reference.shape[1] if reference.ndim == 2 else 0
+    shown = title if n <= 2 else f"{title} (the first 2 of {n} coordinates)"
+    record(ctx, "path", shown, build)
 
 
 def central_differences(f: Callable[[np.ndarray], float], x: np.ndarray, h: float) -> np.ndarray:
@@ -502,6 +620,9 @@ class Bowl:
     def gradient(self, x: np.ndarray) -> np.ndarray:
         return -self.A @ (x - self.top)
 
+    def value(self, x: np.ndarray) -> float:
+        return float(-0.5 * (x - self.top) @ self.A @ (x - self.top))
+
     def downhill(self, x: np.ndarray) -> np.ndarray:
         """Minus the gradient: what a climb with the wrong sign steps along."""
         return self.A @ (x - self.top)
@@ -528,12 +649,15 @@ def climb(
     x0: np.ndarray,
     what: str,
     budget: int,
+    draw: Callable[[np.ndarray], None] | None = None,
     **options: Any,
 ) -> tuple[np.ndarray, Climb]:
     """Run the student's gradient_ascent: the returned x (validated) and the recorder.
 
     x0 must be left unchanged. A run that calls grad_fn more than ``budget`` times or
     runs off towards infinity is stopped; if its first step went downhill, it is named.
+    ``draw`` gets the student's path (the points visited, then the returned x), before
+    any failure is raised.
     """
     recorder = Climb(gradient, x0.shape, budget)
     try:
@@ -542,6 +666,8 @@ def climb(
         if not recorder.stopped:
             raise
         points = recorder.iterates()
+        if draw is not None:
+            draw(path_of(points))
         downhill = x0 - options.get("lr", 0.01) * gradient(x0)
         scale = float(np.max(np.abs(downhill)))
         wrong_way = len(points) > 1 and matches(
@@ -552,14 +678,36 @@ def climb(
             "instead of settling at the maximum",
             hint="ascent_wrong_sign" if wrong_way else None,
         ) from None
+    if draw is not None:
+        draw(path_of(recorder.iterates(), point_or_none(called.value, x0.shape)))
     got = as_array(called.value, what, x0.shape)
     require_unchanged(x0, called.args[1], "x0 in gradient_ascent(grad_fn, x0, ...)")
     return got, recorder
 
 
+def ascent_figure(
+    ctx: Context,
+    title: str,
+    f: Callable[[np.ndarray], float],
+    reference: tuple[np.ndarray, np.ndarray],
+) -> Callable[[np.ndarray], None]:
+    """A ``draw`` for climb: the student's path against ``reference`` (final x, points)."""
+    final, points = reference
+
+    def draw(yours: np.ndarray) -> None:
+        path_figure(ctx, title, yours, path_of(points, final), f)
+
+    return draw
+
+
 def course_grad(x: np.ndarray) -> np.ndarray:
     """The gradient of f(x) = -(x0 - 3)**2 - 2 (x1 + 1)**2."""
     return np.array([-2.0 * (x[0] - 3.0), -4.0 * (x[1] + 1.0)])
+
+
+def course_value(x: np.ndarray) -> float:
+    """f(x) = -(x0 - 3)**2 - 2 (x1 + 1)**2."""
+    return float(-((x[0] - 3.0) ** 2) - 2.0 * (x[1] + 1.0) ** 2)
 
 
 @grader.check("gradient-ascent-course-example", exercise="gradient_ascent")
@@ -570,8 +718,11 @@ def ascent_course_example(sub: Submission, ctx: Context) -> None:
         "gradient_ascent(grad_fn, [0, 0], lr=0.1) for f(x) = -(x0 - 3)**2 - 2*(x1 + 1)**2, "
         "whose maximum is at [3, -1]"
     )
-    expected, _ = trajectory(ctx, course_grad, x0, lr=0.1)
-    got, _ = climb(sub, ctx, course_grad, x0, what, budget=2000, lr=0.1)
+    reference = trajectory(ctx, course_grad, x0, lr=0.1)
+    expected = reference[0]
+    title = "gradient_ascent(grad_fn, [0, 0], lr=0.1) on f(x) = -(x0 - 3)**2 - 2*(x1 + 1)**2"
+    draw = ascent_figure(ctx, title, course_value, reference)
+    got, _ = climb(sub, ctx, course_grad, x0, what, budget=2000, draw=draw, lr=0.1)
     require_close(got, expected, what, arithmetic_tolerance(ctx, 3.0))
 
 
@@ -587,7 +738,10 @@ def ascent_hidden_steps(sub: Submission, ctx: Context) -> None:
         descent, down_path = trajectory(ctx, bowl.downhill, x0, **options)
         tol = arithmetic_tolerance(ctx, float(np.max(np.abs(path))))
         down_tol = arithmetic_tolerance(ctx, float(np.max(np.abs(down_path))))
-        got, recorder = climb(sub, ctx, bowl.gradient, x0, what, budget=10 * steps, **options)
+        draw = ascent_figure(ctx, what, bowl.value, (expected, path))
+        got, recorder = climb(
+            sub, ctx, bowl.gradient, x0, what, budget=10 * steps, draw=draw, **options
+        )
         # step by step: the points where grad_fn was called are the reference's iterates
         visited = np.array(recorder.iterates()[:steps]).reshape(-1, n)
         count = len(visited)
@@ -641,9 +795,11 @@ def ascent_stopping_rule(sub: Submission, ctx: Context) -> None:
         _, path = trajectory(ctx, bowl.gradient, x0, lr=lr, max_steps=stop + 1, tol=0.0)
         norms = [float(np.linalg.norm(bowl.gradient(x))) for x in path]
         options = {"lr": lr, "max_steps": 200, "tol": float(np.sqrt(norms[stop - 1] * norms[stop]))}
-        expected, _ = trajectory(ctx, bowl.gradient, x0, **options)
+        reference = trajectory(ctx, bowl.gradient, x0, **options)
+        expected = reference[0]
         what = "gradient_ascent on a hidden concave function, stopping when norm(grad) < tol"
-        got, _ = climb(sub, ctx, bowl.gradient, x0, what, 1000, **options)
+        draw = ascent_figure(ctx, what, bowl.value, reference)
+        got, _ = climb(sub, ctx, bowl.gradient, x0, what, 1000, draw=draw, **options)
         late = expected + lr * bowl.gradient(expected)
         scale = float(np.max(np.abs(path)))
         require_close(

@@ -9,6 +9,12 @@ at exactly 0 is pinned in its own check.
 
 The public checks use the fixed course examples written out in ``EXAMPLES``
 below (a failing public check prints its inputs too).
+
+Figures (docs/figures.md): every check that compares a backward function's result
+(linear_backward, the activations' backwards, mlp_loss_and_grads's gradients) records
+a heatmap of the relative error of each entry of each gradient against what it is
+compared with, before the comparison can fail. They are computed from values the
+check already has and never change a grade.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from calcgrade import (
     matches,
     mismatch,
     mismatch_dict,
+    relative_error,
     step_sizes,
 )
 
@@ -243,6 +250,48 @@ def require_unchanged(called: Called, sent: dict[str, Any], function: str) -> No
                 )
 
 
+# -- figures (docs/figures.md) ------------------------------------------------------
+
+
+def rounded(values: np.ndarray, digits: int = 3) -> np.ndarray:
+    """Values to ``digits`` significant digits (enough to draw; keeps the JSON small)."""
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(values) & (values != 0)
+        power = np.where(finite, np.floor(np.log10(np.abs(np.where(finite, values, 1.0)))), 0.0)
+        scale = 10.0 ** (digits - 1 - power)
+        return np.where(finite, np.round(values * scale) / scale, values)
+
+
+def as_2d(values: np.ndarray) -> np.ndarray:
+    """A block for a heatmap: a vector as one row, more than 2 dimensions as rows."""
+    if values.ndim < 2:
+        return values.reshape(1, -1)
+    return values.reshape(values.shape[0], -1)
+
+
+def error_heatmap(ctx: Context, title: str, got: dict[str, Any], expected: dict[str, Any]) -> None:
+    """A heatmap of the relative error of every entry of every gradient in ``expected``.
+
+    A gradient of the wrong shape has no entry-by-entry error: the title names it.
+    A picture never changes a grade: if its data cannot be made, it is left out.
+    """
+    blocks, unlike = {}, []
+    try:
+        for name, wanted in expected.items():
+            mine = np.asarray(got[name], dtype=np.float64)
+            wanted = np.asarray(wanted, dtype=np.float64)
+            if mine.shape == wanted.shape and mine.size:
+                blocks[name] = rounded(as_2d(relative_error(mine, wanted)))
+            else:
+                unlike.append(name)
+    except Exception:
+        return
+    if unlike:
+        title += f"; not drawn, of the wrong shape: {', '.join(unlike)}"
+    if blocks:
+        ctx.figure("heatmap", title, blocks=blocks, label="relative error")
+
+
 def elementwise_slope(sub: Submission, name: str, Z: np.ndarray) -> np.ndarray:
     """Central differences of the student's elementwise function ``name`` at every entry of Z."""
     h = step_sizes(Z)
@@ -436,9 +485,22 @@ def linear_backward_of(sub: Submission, dZ: np.ndarray, X: np.ndarray, W: np.nda
 
 
 def compare_linear_backward(
-    got: Triple, expected: Triple, dZ: np.ndarray, X: np.ndarray, tol: Tolerance, against: str = ""
+    ctx: Context,
+    got: Triple,
+    expected: Triple,
+    dZ: np.ndarray,
+    X: np.ndarray,
+    tol: Tolerance,
+    against: str = "",
 ) -> None:
     what = "linear_backward(dZ, X, W)"
+    names = ("dX", "dW", "db")
+    error_heatmap(
+        ctx,
+        f"{what}{against}: relative error per entry (dZ of shape {dZ.shape}, X of shape {X.shape})",
+        dict(zip(names, got, strict=True)),
+        dict(zip(names, expected, strict=True)),
+    )
     mistakes = backward_mistakes(dZ, X)
     dW_transposed = [("dW_transposed", expected[1].T.shape)]
     require(got[0], expected[0], f"{what} -> dX{against}", tol)
@@ -448,9 +510,15 @@ def compare_linear_backward(
 
 
 def check_linear_backward(
-    sub: Submission, dZ: np.ndarray, X: np.ndarray, W: np.ndarray, expected: Triple, tol: Tolerance
+    sub: Submission,
+    ctx: Context,
+    dZ: np.ndarray,
+    X: np.ndarray,
+    W: np.ndarray,
+    expected: Triple,
+    tol: Tolerance,
 ) -> None:
-    compare_linear_backward(linear_backward_of(sub, dZ, X, W), expected, dZ, X, tol)
+    compare_linear_backward(ctx, linear_backward_of(sub, dZ, X, W), expected, dZ, X, tol)
 
 
 @grader.check("linear-backward-course-example", exercise="linear_backward")
@@ -460,7 +528,7 @@ def linear_backward_example(sub: Submission, ctx: Context) -> None:
     with showing(shown(inputs)):
         dZ, X, W = inputs["dZ"], inputs["X"], inputs["W"]
         expected = ctx.reference.linear_backward(dZ, X, W)
-        check_linear_backward(sub, dZ, X, W, expected, ctx.analytic)
+        check_linear_backward(sub, ctx, dZ, X, W, expected, ctx.analytic)
 
 
 @grader.check("linear-backward-hidden-batches", exercise="linear_backward")
@@ -470,7 +538,7 @@ def linear_backward_hidden(sub: Submission, ctx: Context) -> None:
         inputs = linear_inputs(ctx.rng, n, d, out)
         dZ, X, W = inputs["dZ"], inputs["X"], inputs["W"]
         expected = ctx.reference.linear_backward(dZ, X, W)
-        check_linear_backward(sub, dZ, X, W, expected, ctx.analytic)
+        check_linear_backward(sub, ctx, dZ, X, W, expected, ctx.analytic)
 
 
 def linear_numerical(
@@ -498,7 +566,7 @@ def linear_backward_gradient_check(sub: Submission, ctx: Context) -> None:
         numerical = linear_numerical(sub, dZ, X, W, b)
         tol = ctx.finite_difference_for(np.concatenate([g.ravel() for g in numerical]))
         against = ", against central differences of your linear_forward"
-        compare_linear_backward(got, numerical, dZ, X, tol, against)
+        compare_linear_backward(ctx, got, numerical, dZ, X, tol, against)
 
 
 # -- activations ---------------------------------------------------------------------
@@ -548,6 +616,7 @@ def backward_of(sub: Submission, name: str, dA: np.ndarray, Z: np.ndarray) -> np
 
 def check_backward(
     sub: Submission,
+    ctx: Context,
     name: str,
     dA: np.ndarray,
     Z: np.ndarray,
@@ -559,6 +628,8 @@ def check_backward(
 ) -> None:
     """Compare with ``expected`` (``slope`` is the local slope, to predict the mistakes)."""
     got = backward_of(sub, name, dA, Z) if got is None else got
+    title = f"{name}(dA, Z){against}: relative error per entry (Z of shape {Z.shape})"
+    error_heatmap(ctx, title, {"dZ": got}, {"dZ": expected})
     mistakes = activation_mistakes(name, dA, Z, slope)
     require(got, expected, f"{name}(dA, Z){against}", tol, mistakes)
 
@@ -572,7 +643,7 @@ def backward_example(sub: Submission, ctx: Context, name: str, inputs: Arrays) -
     dA, Z = inputs["dA"], inputs["Z"]
     slope = reference_slope(ctx, name, Z)
     with showing(shown(inputs)):
-        check_backward(sub, name, dA, Z, dA * slope, ctx.analytic, slope)
+        check_backward(sub, ctx, name, dA, Z, dA * slope, ctx.analytic, slope)
 
 
 def backward_hidden(sub: Submission, ctx: Context, name: str) -> None:
@@ -580,7 +651,8 @@ def backward_hidden(sub: Submission, ctx: Context, name: str) -> None:
         dA = ctx.rng.normal(size=shape)
         Z = away_from_kinks(ctx.rng, shape)
         slope = reference_slope(ctx, name, Z)
-        check_backward(sub, name, dA, Z, getattr(ctx.reference, name)(dA, Z), ctx.analytic, slope)
+        expected = getattr(ctx.reference, name)(dA, Z)
+        check_backward(sub, ctx, name, dA, Z, expected, ctx.analytic, slope)
 
 
 def backward_gradient_check(sub: Submission, ctx: Context, name: str, forward: str) -> None:
@@ -593,7 +665,7 @@ def backward_gradient_check(sub: Submission, ctx: Context, name: str, forward: s
         expected = dA * slope
         tol = ctx.finite_difference_for(expected)
         against = f", against central differences of your {forward}"
-        check_backward(sub, name, dA, Z, expected, tol, slope, got, against)
+        check_backward(sub, ctx, name, dA, Z, expected, tol, slope, got, against)
 
 
 @grader.check("sigmoid-backward-course-example", exercise="sigmoid_backward")
@@ -637,7 +709,7 @@ def tanh_backward_shapes(sub: Submission, ctx: Context) -> None:
         expected = dA * slope
         tol = ctx.finite_difference_for(expected)
         against = ", against central differences of np.tanh"
-        check_backward(sub, "tanh_backward", dA, Z, expected, tol, slope, against=against)
+        check_backward(sub, ctx, "tanh_backward", dA, Z, expected, tol, slope, against=against)
 
 
 @grader.check("relu-course-example", exercise="relu")
@@ -805,9 +877,17 @@ def mlp_of(sub: Submission, params: Arrays, X: np.ndarray, y: np.ndarray) -> tup
     return loss, arrays
 
 
+def mlp_title(what: str, params: Arrays, X: np.ndarray, y: np.ndarray) -> str:
+    n, d = X.shape
+    sizes = f"N={n}, D={d}, H={params['W1'].shape[1]}, O={y.shape[1]}"
+    return f"{what}: relative error per entry ({sizes})"
+
+
 def check_mlp(sub: Submission, ctx: Context, params: Arrays, X: np.ndarray, y: np.ndarray) -> None:
     loss, grads = mlp_of(sub, params, X, y)
     expected_loss, expected = ctx.reference.mlp_loss_and_grads(params, X, y)
+    title = mlp_title("mlp_loss_and_grads(params, X, y) -> grads", params, X, y)
+    error_heatmap(ctx, title, grads, expected)
     require(loss, expected_loss, "mlp_loss_and_grads(params, X, y) -> loss", ctx.analytic)
     mistakes = [(hint, mlp_grads(params, X, y, hint)) for hint in MLP_MISTAKES]
     require_dict(
@@ -889,6 +969,8 @@ def mlp_gradient_check(sub: Submission, ctx: Context) -> None:
         tol = ctx.finite_difference_for(np.concatenate([g.ravel() for g in numerical.values()]))
         mistakes = [(hint, mlp_grads(params, X, y, hint)) for hint in MLP_MISTAKES]
         what = "mlp_loss_and_grads(params, X, y) -> grads"
+        against = f"{what}, against central differences of your loss"
+        error_heatmap(ctx, mlp_title(against, params, X, y), grads, numerical)
         note = "(expected: central differences of the loss your function returns)"
         require_dict(grads, numerical, what, tol, mistakes, note)
 

@@ -10,10 +10,20 @@ iterates are the distinct points, in the order they were first seen.
 The test functions are bowls ``f(x) = 0.5 (x - c) . H (x - c)`` over the
 flattened ``x`` (so a matrix-shaped ``x0`` couples all entries), with a
 non-diagonal symmetric positive-definite ``H``.
+
+Figures (docs/figures.md): every gradient_descent run against the reference records
+the student's iterates (the points grad_fn saw, then the returned x) and the
+reference's: a ``path`` over the bowl's contours when x has 2 entries, a ``path`` of
+(x, f(x)) when it has 1, and ``curves`` of f along both runs when it has more. The
+train_linear_regression checks record the loss curves (``curves``), the student's and
+the reference's. Figures use values the check already has or computes on the grader's
+side (no extra calls of student code), and never change a grade.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -22,6 +32,7 @@ from calcgrade import (
     CheckFailure,
     Context,
     Grader,
+    StudentError,
     Submission,
     Tolerance,
     as_array,
@@ -100,6 +111,11 @@ class Bowl(NamedTuple):
             )
         with np.errstate(all="ignore"):  # a diverging loop must not flood the grader's log
             return (self.hessian @ (x.reshape(-1) - self.center.reshape(-1))).reshape(x.shape)
+
+    def value(self, x: Any) -> float:
+        """f(x) = 0.5 (x - c) . H (x - c), over the flattened x."""
+        d = np.asarray(x, dtype=np.float64).reshape(-1) - self.center.reshape(-1)
+        return float(0.5 * d @ self.hessian @ d)
 
 
 class Recorder:
@@ -250,13 +266,153 @@ def plain_iterates(case: Case, steps: int) -> list[np.ndarray]:
 
 
 def run_student(
-    sub: Submission, case: Case, expected: Expected
+    sub: Submission, ctx: Context, case: Case, expected: Expected
 ) -> tuple[np.ndarray, int, Recorder]:
+    """Run the student's gradient_descent on ``case``; record its figure before any failure."""
     recorder = Recorder(case.bowl, budget=20 * (expected.n_steps + 2) + 100)
-    result = sub.call("gradient_descent", recorder, case.x0.copy(), case.lr, **case.kwargs())
+    try:
+        result = sub.call("gradient_descent", recorder, case.x0.copy(), case.lr, **case.kwargs())
+    except StudentError:
+        descent_figure(ctx, case, expected, recorder.points)
+        raise
+    returned = result[0] if isinstance(result, tuple | list) and len(result) == 2 else None
+    descent_figure(ctx, case, expected, recorder.points, point_or_none(returned, case.x0.shape))
     x, n_steps = as_tuple(result, "gradient_descent(...) result (x, n_steps)", 2)
     x = as_array(x, f"gradient_descent on {case.label}: x", case.x0.shape)
     return x, as_int(n_steps, f"gradient_descent on {case.label}: n_steps"), recorder
+
+
+# ---------------------------------------------------------------------------
+# figures (docs/figures.md)
+
+PATH_POINTS = 200  # a longer path or curve is thinned to about this many points
+GRID = 40  # contours are computed on a GRID x GRID grid
+
+Built = tuple[str, dict[str, Any]] | None  # a figure's kind and data, or no figure
+
+
+def record(ctx: Context, title: str, build: Callable[[], Built]) -> None:
+    """Record the figure ``build`` makes (None: no figure).
+
+    A picture never changes a grade: if its data cannot be made, it is left out.
+    """
+    try:
+        built = build()
+    except Exception:
+        return
+    if built is not None:
+        ctx.figure(built[0], title, **built[1])
+
+
+def point_or_none(value: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    """A returned x as a float array of ``shape``, or None if it is not one."""
+    try:
+        point = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return point if point.shape == shape else None
+
+
+def path_of(points: Sequence[Any], end: Any = None) -> np.ndarray:
+    """A run's points as rows (each flattened), repeats in a row dropped, ``end`` appended."""
+    rows: list[np.ndarray] = []
+    for point in [*points, *([] if end is None else [end])]:
+        row = np.asarray(point, dtype=np.float64).ravel()
+        if not rows or not np.array_equal(rows[-1], row):
+            rows.append(row)
+    return np.array(rows, dtype=np.float64).reshape(len(rows), -1)
+
+
+def thinned(rows: np.ndarray) -> np.ndarray:
+    """At most PATH_POINTS rows, evenly spread, the first and the last kept."""
+    if len(rows) <= PATH_POINTS:
+        return rows
+    return rows[np.unique(np.linspace(0, len(rows) - 1, PATH_POINTS).round().astype(int))]
+
+
+def rounded(values: np.ndarray, digits: int = 4) -> np.ndarray:
+    """Values to ``digits`` significant digits (enough to draw; keeps the JSON small)."""
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(values) & (values != 0)
+        power = np.where(finite, np.floor(np.log10(np.abs(np.where(finite, values, 1.0)))), 0.0)
+        scale = 10.0 ** (digits - 1 - power)
+        return np.where(finite, np.round(values * scale) / scale, values)
+
+
+def frame(paths: Sequence[np.ndarray], focus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Corners of a plot around the paths (2-D rows), with a margin.
+
+    A run that went far astray leaves the frame: it reaches at most three times the
+    extent of ``focus`` (the reference's path) from the centre of that path.
+    """
+    points = np.vstack(paths)
+    points = points[np.isfinite(points).all(axis=1)]
+    focus = focus[np.isfinite(focus).all(axis=1)]
+    base = focus if len(focus) else points
+    centre = (base.min(axis=0) + base.max(axis=0)) / 2
+    reach = max(float(np.ptp(base, axis=0).max()) / 2, 1e-3 * max(1.0, float(np.abs(centre).max())))
+    low = np.maximum(points.min(axis=0), centre - 3 * reach)
+    high = np.minimum(points.max(axis=0), centre + 3 * reach)
+    span = max(float((high - low).max()), 2 * reach)
+    middle = (low + high) / 2
+    half = np.maximum((high - low) / 2, 0.25 * span) + 0.1 * span
+    return middle - half, middle + half
+
+
+def contours(f: Callable[[np.ndarray], float], low: np.ndarray, high: np.ndarray) -> dict[str, Any]:
+    """f on a GRID x GRID grid: len(y) rows of len(x) values."""
+    x, y = np.linspace(low[0], high[0], GRID), np.linspace(low[1], high[1], GRID)
+    with np.errstate(all="ignore"):
+        z = np.array([[f(np.array([u, v])) for u in x] for v in y], dtype=np.float64)
+    return {"x": rounded(x, 6), "y": rounded(y, 6), "z": rounded(z)}
+
+
+def curves(series: dict[str, Any], xlabel: str, ylabel: str) -> Built:
+    """Curves on a log scale, each thinned to every k-th value (the same k for all, so
+    that they stay comparable: k = 1 up to PATH_POINTS values)."""
+    values = {name: np.asarray(v, dtype=np.float64).reshape(-1) for name, v in series.items()}
+    every = max(1, -(-max(len(v) for v in values.values()) // PATH_POINTS))
+    return "curves", {
+        "series": {name: v[::every] for name, v in values.items()},
+        "xlabel": xlabel if every == 1 else f"{xlabel} ÷ {every}",
+        "ylabel": ylabel,
+        "log": True,
+    }
+
+
+def descent_figure(
+    ctx: Context, case: Case, expected: Expected, points: Sequence[Any], end: Any = None
+) -> None:
+    """The student's iterates against the reference's, on the bowl of ``case``.
+
+    2 entries: the paths over the bowl's contours; 1 entry: the paths of (x, f(x));
+    more: the curves of f along both runs.
+    """
+
+    def build() -> Built:
+        yours = path_of(points, end)
+        reference = path_of(expected.iterates[: expected.n_steps + 1])
+        if not len(yours):
+            return None
+        f = case.bowl.value
+        paths = {"yours": yours, "reference": reference}
+        if case.x0.size == 2:
+            return "path", {
+                "paths": {name: thinned(rows) for name, rows in paths.items()},
+                "contours": contours(f, *frame(list(paths.values()), reference)),
+                "xlabel": "x[0]",
+                "ylabel": "x[1]",
+            }
+        if case.x0.size == 1:
+            graphs = {
+                name: thinned(np.array([[float(row[0]), f(row)] for row in rows]))
+                for name, rows in paths.items()
+            }
+            return "path", {"paths": graphs, "xlabel": "x", "ylabel": "f(x)"}
+        values = {name: [f(row) for row in rows] for name, rows in paths.items()}
+        return curves(values, "iterate", "f(x)")
+
+    record(ctx, f"gradient_descent on {case.label}", build)
 
 
 def diagnose_steps(
@@ -366,7 +522,7 @@ def gd_course_example(sub: Submission, ctx: Context) -> None:
     ]  # fmt: skip
     for case in runs:
         expected = expected_run(ctx, case)
-        x, n_steps, _ = run_student(sub, case, expected)
+        x, n_steps, _ = run_student(sub, ctx, case, expected)
         require_result(x, n_steps, case, expected, ctx.analytic)
 
 
@@ -386,7 +542,7 @@ def gd_already_flat(sub: Submission, ctx: Context) -> None:
         "flat",
     )
     expected = expected_run(ctx, case)
-    x, n_steps, _ = run_student(sub, case, expected)
+    x, n_steps, _ = run_student(sub, ctx, case, expected)
     require_result(x, n_steps, case, expected, ctx.analytic)
 
 
@@ -424,7 +580,7 @@ def gd_hidden_iterates(sub: Submission, ctx: Context) -> None:
     ]
     for case in cases:
         expected = expected_run(ctx, case)
-        _, _, recorder = run_student(sub, case, expected)
+        _, _, recorder = run_student(sub, ctx, case, expected)
         require_iterates(recorder, case, expected, ctx.analytic)
 
 
@@ -441,7 +597,7 @@ def gd_hidden_stops_on_tol(sub: Submission, ctx: Context) -> None:
     ]
     for case in cases:
         expected = expected_run(ctx, case)
-        x, n_steps, _ = run_student(sub, case, expected)
+        x, n_steps, _ = run_student(sub, ctx, case, expected)
         require_result(x, n_steps, case, expected, ctx.analytic)
 
 
@@ -458,7 +614,7 @@ def gd_hidden_max_iters(sub: Submission, ctx: Context) -> None:
     ]
     for case in cases:
         expected = expected_run(ctx, case)
-        x, n_steps, _ = run_student(sub, case, expected)
+        x, n_steps, _ = run_student(sub, ctx, case, expected)
         require_result(x, n_steps, case, expected, ctx.analytic)
 
 
@@ -472,7 +628,7 @@ def gd_hidden_already_flat(sub: Submission, ctx: Context) -> None:
     ]
     for case in cases:
         expected = expected_run(ctx, case)
-        x, n_steps, _ = run_student(sub, case, expected)
+        x, n_steps, _ = run_student(sub, ctx, case, expected)
         require_result(x, n_steps, case, expected, ctx.analytic)
 
 
@@ -582,6 +738,7 @@ def require_training(
     """Losses epoch by epoch, then w and b, as the reference's."""
     w, b, losses = got
     ref_w, ref_b, ref_losses = ctx.reference.train_linear_regression(X, y, lr=lr, epochs=epochs)
+    loss_curves(ctx, what, losses, lambda: ref_losses)
     _, _, one_more = ctx.reference.train_linear_regression(X, y, lr=lr, epochs=epochs + 1)
     shifted = {"losses_after_update": np.array(one_more[1:])}
     for epoch, expected in enumerate(ref_losses):  # the first epoch that differs
@@ -591,6 +748,19 @@ def require_training(
             raise failure
     require_close(w, np.asarray(ref_w), f"{what}: w", ctx.analytic)
     require_close(b, float(ref_b), f"{what}: b", ctx.analytic)
+
+
+def loss_curves(
+    ctx: Context, title: str, losses: np.ndarray, reference: Callable[[], Sequence[float]]
+) -> None:
+    """The student's losses, epoch by epoch, against the reference's."""
+
+    record(ctx, title, lambda: curves({"yours": losses, "reference": reference()}, "epoch", "loss"))
+
+
+def reference_losses(ctx: Context, X: np.ndarray, y: np.ndarray, **kwargs: Any) -> list[float]:
+    """The reference's losses of train_linear_regression(X, y, **kwargs)."""
+    return list(ctx.reference.train_linear_regression(X, y, **kwargs)[2])
 
 
 def regression_data(rng: np.random.Generator, n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
@@ -627,6 +797,12 @@ def linreg_contract(sub: Submission, ctx: Context) -> None:
     """
     what = "train_linear_regression(X, y, lr=0.05, epochs=7)"
     _, _, losses, called = call_training(sub, COURSE_X, COURSE_Y, what, 7, lr=0.05, epochs=7)
+    loss_curves(
+        ctx,
+        f"{what} on the course example",
+        losses,
+        partial(reference_losses, ctx, COURSE_X, COURSE_Y, lr=0.05, epochs=7),
+    )
     _, _, one_more = ctx.reference.train_linear_regression(COURSE_X, COURSE_Y, lr=0.05, epochs=2)
     require_close(
         losses[0],
@@ -668,6 +844,7 @@ def linreg_hidden_converges(sub: Submission, ctx: Context) -> None:
         X, y = regression_data(ctx.rng, n, d)
         what = f"train_linear_regression(X, y) on hidden data ({n} x {d})"
         w, b, losses, _ = call_training(sub, X, y, what, 1000)
+        loss_curves(ctx, what, losses, partial(reference_losses, ctx, X, y))
         design = np.column_stack([X, np.ones(n)])
         theta = np.linalg.lstsq(design, y, rcond=None)[0]
         require_close(w, theta[:d], f"{what}: w (vs least squares)", CONVERGED)

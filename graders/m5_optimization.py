@@ -17,11 +17,19 @@ Adam's step-by-step checks pass ``eps=0.0`` with gradients of size at least
 (``sqrt(v_hat + eps**2)``, eps added before the bias correction) pass, and a
 hard-coded offset is still seen. The default ``eps=1e-8`` is checked with
 gradients in the thousands, where those harmless placements stay below rtol.
+
+Figures (docs/figures.md): the run_optimizer checks record the student's trajectory
+and the expected one (a fresh instance of the same optimizer stepped by the grader):
+a ``path`` over the contours of the function when x has 2 entries, else ``curves`` of
+the loss along both. The compare_optimizers checks record the loss curves of every
+optimizer, the student's and the expected ones (``curves``). Figures use values the
+check already has or computes on the grader's side (no extra calls of student code),
+and never change a grade.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -929,6 +937,113 @@ def shown(spec: Spec) -> str:
     return f"{name}({', '.join(f'{k}={v:g}' for k, v in kwargs.items())})"
 
 
+# ---------------------------------------------------------------------------
+# figures (docs/figures.md)
+
+PATH_POINTS = 200  # a longer path or curve is thinned to about this many points
+GRID = 40  # contours are computed on a GRID x GRID grid
+
+Built = tuple[str, dict[str, Any]] | None  # a figure's kind and data, or no figure
+
+
+def record(ctx: Context, title: str, build: Callable[[], Built]) -> None:
+    """Record the figure ``build`` makes (None: no figure).
+
+    A picture never changes a grade: if its data cannot be made, it is left out.
+    """
+    try:
+        built = build()
+    except Exception:
+        return
+    if built is not None:
+        ctx.figure(built[0], title, **built[1])
+
+
+def thinned(rows: np.ndarray) -> np.ndarray:
+    """At most PATH_POINTS rows, evenly spread, the first and the last kept."""
+    if len(rows) <= PATH_POINTS:
+        return rows
+    return rows[np.unique(np.linspace(0, len(rows) - 1, PATH_POINTS).round().astype(int))]
+
+
+def rounded(values: np.ndarray, digits: int = 4) -> np.ndarray:
+    """Values to ``digits`` significant digits (enough to draw; keeps the JSON small)."""
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(values) & (values != 0)
+        power = np.where(finite, np.floor(np.log10(np.abs(np.where(finite, values, 1.0)))), 0.0)
+        scale = 10.0 ** (digits - 1 - power)
+        return np.where(finite, np.round(values * scale) / scale, values)
+
+
+def frame(paths: Sequence[np.ndarray], focus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Corners of a plot around the paths (2-D rows), with a margin.
+
+    A run that went far astray leaves the frame: it reaches at most three times the
+    extent of ``focus`` (the expected path) from the centre of that path.
+    """
+    points = np.vstack(paths)
+    points = points[np.isfinite(points).all(axis=1)]
+    focus = focus[np.isfinite(focus).all(axis=1)]
+    base = focus if len(focus) else points
+    centre = (base.min(axis=0) + base.max(axis=0)) / 2
+    reach = max(float(np.ptp(base, axis=0).max()) / 2, 1e-3 * max(1.0, float(np.abs(centre).max())))
+    low = np.maximum(points.min(axis=0), centre - 3 * reach)
+    high = np.minimum(points.max(axis=0), centre + 3 * reach)
+    span = max(float((high - low).max()), 2 * reach)
+    middle = (low + high) / 2
+    half = np.maximum((high - low) / 2, 0.25 * span) + 0.1 * span
+    return middle - half, middle + half
+
+
+def contours(f: Callable[[np.ndarray], float], low: np.ndarray, high: np.ndarray) -> dict[str, Any]:
+    """f on a GRID x GRID grid: len(y) rows of len(x) values."""
+    x, y = np.linspace(low[0], high[0], GRID), np.linspace(low[1], high[1], GRID)
+    with np.errstate(all="ignore"):
+        z = np.array([[f(np.array([u, v])) for u in x] for v in y], dtype=np.float64)
+    return {"x": rounded(x, 6), "y": rounded(y, 6), "z": rounded(z)}
+
+
+def curves(series: dict[str, Any], xlabel: str, ylabel: str) -> Built:
+    """Curves on a log scale, each thinned to every k-th value (the same k for all, so
+    that they stay comparable: k = 1 up to PATH_POINTS values)."""
+    values = {name: np.asarray(v, dtype=np.float64).reshape(-1) for name, v in series.items()}
+    every = max(1, -(-max(len(v) for v in values.values()) // PATH_POINTS))
+    return "curves", {
+        "series": {name: v[::every] for name, v in values.items()},
+        "xlabel": xlabel if every == 1 else f"{xlabel} ÷ {every}",
+        "ylabel": ylabel,
+        "log": True,
+    }
+
+
+def trajectory_figure(
+    ctx: Context, title: str, landscape: Landscape, got: np.ndarray, expected: np.ndarray
+) -> None:
+    """run_optimizer's trajectory against the expected one: paths over the contours of the
+    function when x has 2 entries, else the loss along both."""
+
+    def build() -> Built:
+        if expected.shape[1:] == (2,):
+            if got.ndim != 2 or got.shape[1] != 2 or not len(got):
+                return None
+            paths = {"yours": got, "expected": expected}
+            return "path", {
+                "paths": {name: thinned(rows) for name, rows in paths.items()},
+                "contours": contours(landscape.loss, *frame(list(paths.values()), expected)),
+                "xlabel": "x[0]",
+                "ylabel": "x[1]",
+            }
+        if got.shape[1:] != expected.shape[1:]:
+            return None
+        losses = {
+            "yours": [landscape.loss(x) for x in got],
+            "expected": [landscape.loss(x) for x in expected],
+        }
+        return curves(losses, "step", "loss")
+
+    record(ctx, title, build)
+
+
 class CannotDrive(CheckFailure):
     """The student's optimizer itself fails when the grader steps it: nothing to compare with."""
 
@@ -1008,7 +1123,9 @@ def check_run_optimizer(
     opt = make(sub, spec[0], **spec[1])
     value = sub.call("run_optimizer", opt, landscape.gradient, x0.copy(), steps)
     expected = drive(sub, spec, landscape, x0, steps)
-    require_rows(as_array(value, what), expected, what, ctx.arithmetic)
+    got = as_array(value, what)
+    trajectory_figure(ctx, what, landscape, got, expected)
+    require_rows(got, expected, what, ctx.arithmetic)
 
 
 def each_case(cases: list[Callable[[], None]]) -> None:
@@ -1095,12 +1212,20 @@ def check_compare(
         list(specs),
     )
 
+    series: dict[str, np.ndarray] = {}
+
     def one(label: str, spec: Spec) -> None:
         expected = np.array([landscape.loss(x) for x in drive(sub, spec, landscape, x0, steps)])
         losses = as_array(result[label], f"{what}[{label!r}]")
+        if losses.ndim == 1:
+            series[f"{label} (yours)"] = losses
+        series[f"{label} (expected)"] = expected
         require_rows(losses, expected, f"{what}[{label!r}] (losses)", ctx.arithmetic, "losses")
 
-    each_case([partial(one, label, spec) for label, spec in specs.items()])
+    try:
+        each_case([partial(one, label, spec) for label, spec in specs.items()])
+    finally:  # the curves of the optimizers compared so far, whether they pass or not
+        record(ctx, what, lambda: curves(series, "step", "loss") if series else None)
 
 
 @grader.check("compare-optimizers-course-example", exercise="compare_optimizers")

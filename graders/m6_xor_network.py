@@ -42,6 +42,15 @@ same grading run; later checks that need it fail at once, so an endless ``train`
 costs one call timeout, not one per check (the engine has no public timeout
 exception, so any failure that is neither the student's exception nor a check
 failure counts).
+
+Figures (docs/figures.md), which never change a grade: the gradient check records a
+heatmap of the relative error of every entry of every gradient (against central
+differences of the student's loss, or the reference's gradients when they match
+those); the convergence check records the loss curves train returned for each seed it
+trained, and the decision boundary of one trained network (the first seed that learned
+XOR, else the last one tried): its ``forward`` on a 30 x 30 grid over [-0.5, 1.5]^2,
+in one call. The convergence check's figures show only the student's own network on
+the public XOR data, so they are revealed even if that check is made hidden.
 """
 
 from __future__ import annotations
@@ -72,6 +81,7 @@ from calcgrade import (
     matches,
     mismatch,
     mismatch_dict,
+    relative_error,
 )
 
 HINTS = {
@@ -189,6 +199,11 @@ SOURCE_ONLY = {"scipy": "SciPy"}
 # A method that timed out or ended its process, per submission: not called again.
 _stuck: weakref.WeakKeyDictionary[Submission, dict[str, str]] = weakref.WeakKeyDictionary()
 
+
+# Figures: the decision boundary is drawn from forward on a BOUNDARY_GRID^2 grid over
+# [-0.5, 1.5]^2; loss curves are thinned to about CURVE_POINTS values per seed.
+BOUNDARY_GRID = 30
+CURVE_POINTS = 200
 
 # -- talking to the student's network --------------------------------------------
 
@@ -337,6 +352,51 @@ def raise_in_context(failure: CheckFailure | None, context: str) -> None:
 def scaled(tol: Tolerance, expected: np.ndarray) -> Tolerance:
     """The finite-difference tolerance: atol grows with the size of the values."""
     return Tolerance(rtol=tol.rtol, atol=tol.atol * max(1.0, float(np.max(np.abs(expected)))))
+
+
+# -- figures (docs/figures.md) ----------------------------------------------------------
+
+
+def record(
+    ctx: Context,
+    kind: str,
+    title: str,
+    build: Callable[[], dict[str, Any] | None],
+    reveal: bool = False,
+) -> None:
+    """Record a figure with the data ``build`` makes (None: no figure).
+
+    A picture never changes a grade: if its data cannot be made (even if the student
+    code it calls fails or hangs), it is left out.
+    """
+    try:
+        data = build()
+    except Exception:
+        return
+    if data is not None:
+        ctx.figure(kind, title, reveal=reveal, **data)
+
+
+def rounded(values: np.ndarray, digits: int = 3) -> np.ndarray:
+    """Values to ``digits`` significant digits (enough to draw; keeps the JSON small)."""
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(values) & (values != 0)
+        power = np.where(finite, np.floor(np.log10(np.abs(np.where(finite, values, 1.0)))), 0.0)
+        scale = 10.0 ** (digits - 1 - power)
+        return np.where(finite, np.round(values * scale) / scale, values)
+
+
+def error_heatmap(
+    ctx: Context, title: str, got: dict[str, np.ndarray], expected: dict[str, np.ndarray]
+) -> None:
+    """The relative error of every entry of every gradient (a vector as one row)."""
+
+    def build() -> dict[str, Any]:
+        errors = {key: relative_error(got[key], expected[key]) for key in KEYS}
+        blocks = {key: rounded(e.reshape(1, -1) if e.ndim < 2 else e) for key, e in errors.items()}
+        return {"blocks": blocks, "label": "relative error"}
+
+    record(ctx, "heatmap", title, build)
 
 
 def random_params(rng: np.random.Generator, hidden: int) -> dict[str, np.ndarray]:
@@ -617,7 +677,9 @@ def gradients_finite_differences(sub: Submission, ctx: Context) -> None:
         got = student_gradients(sub, net, X, y, hidden, context)
         correct = reference_network(ctx, params).gradients(X, y)
         mistakes = gradient_mistakes(params, X, y, correct)
+        title = f"gradients(X, y), {context}: relative error per entry"
         if matches(flat(got), flat(correct), ctx.analytic):
+            error_heatmap(ctx, f"{title}, against the reference's gradients", got, correct)
             continue  # the true gradient of the true loss: a wrong loss costs points in loss only
 
         def own_loss(
@@ -633,8 +695,11 @@ def gradients_finite_differences(sub: Submission, ctx: Context) -> None:
         try:
             numeric = unflat(central_gradient(own_loss, flat(params)), hidden)
         except (StudentError, CheckFailure):  # loss is broken: the reference decides
+            error_heatmap(ctx, f"{title}, against the reference's gradients", got, correct)
             require_close_dict(got, correct, "gradients(X, y)", ctx.analytic, context, mistakes)
             raise
+        against = f"{title}, against central differences of your own loss"
+        error_heatmap(ctx, against, got, numeric)
         tol = scaled(ctx.finite_difference, flat(numeric))
         mistakes["gradients_summed"] = {key: len(X) * numeric[key] for key in KEYS}
         context += ", compared with central differences of your own loss"
@@ -893,12 +958,54 @@ def describe_seed(ctx: Context, seed: int, trained: Any) -> tuple[bool, str]:
     return learned, f"seed {seed}: accuracy {accuracy:.0%}, loss {loss:.3g}"
 
 
+def loss_curves(ctx: Context, curves: dict[str, Any]) -> None:
+    """The losses train returned, one curve per seed (thinned alike: every k-th epoch)."""
+
+    def build() -> dict[str, Any] | None:
+        series = {}
+        for name, losses in curves.items():
+            values = np.asarray(losses, dtype=np.float64)
+            if values.size == len(losses):  # one number per epoch (maybe 1-element arrays)
+                series[name] = values.reshape(-1)
+        if not series:
+            return None
+        every = max(1, -(-max(len(v) for v in series.values()) // CURVE_POINTS))
+        return {
+            "series": {name: values[::every] for name, values in series.items()},
+            "xlabel": "epoch" if every == 1 else f"epoch ÷ {every}",
+            "ylabel": "loss",
+            "log": True,
+        }
+
+    title = "the losses train(X, y) returned on the XOR data, with its defaults"
+    record(ctx, "curves", title, build, reveal=True)
+
+
+def boundary(sub: Submission, ctx: Context, seed: int, net: RemoteObject) -> None:
+    """The trained network's probability over the plane: forward on a grid, one call."""
+
+    def build() -> dict[str, Any]:
+        axis = np.linspace(-0.5, 1.5, BOUNDARY_GRID)
+        xs, ys = np.meshgrid(axis, axis)  # row i: y = axis[i]; column j: x = axis[j]
+        grid = np.column_stack([xs.ravel(), ys.ravel()])
+        shown = "forward(X) on a grid, for the decision boundary"
+        value = run(sub, net, "forward", grid, shown=shown)
+        p = as_array(value, "forward(X)", (len(grid), 1)).reshape(BOUNDARY_GRID, BOUNDARY_GRID)
+        points = np.column_stack([X_XOR, Y_XOR])  # [x, y, label]
+        return {"grid": {"x": axis, "y": axis, "p": rounded(p, 4)}, "points": points}
+
+    title = f"the decision boundary of XORNetwork(seed={seed}) after train(X, y)"
+    record(ctx, "boundary", title, build, reveal=True)
+
+
 @grader.check("train-learns-xor", exercise="train")
 def train_learns_xor(sub: Submission, ctx: Context) -> None:
     """train(X, y) with its defaults learns XOR (100%, loss < 0.05) from 8+ of the seeds 0..9"""
     lines: list[str] = []
     starts: list[np.ndarray] = []
     learned = 0
+    curves: dict[str, Any] = {}  # the losses train returned, per seed
+    drawn: tuple[int, RemoteObject] | None = None  # the seed whose boundary is drawn
     for seed in SEEDS:
         net = sub.call("XORNetwork", seed=seed)
         start = sub.get(net, "params")
@@ -916,12 +1023,19 @@ def train_learns_xor(sub: Submission, ctx: Context) -> None:
         )
         if losses is None:
             raise CheckFailure("train(X, y) returned None, expected the list of losses")
+        if isinstance(losses, list | tuple | np.ndarray):
+            curves[f"seed {seed}"] = losses
         ok, line = describe_seed(ctx, seed, sub.get(net, "params"))
         learned += ok
         lines.append(line)
+        if learned == 0 or (ok and learned == 1):
+            drawn = (seed, net)  # the first seed that learned XOR, else the last one tried
         failed = len(lines) - learned
         if learned >= SEEDS_NEEDED or failed > len(SEEDS) - SEEDS_NEEDED:
             break
+    loss_curves(ctx, curves)
+    if drawn is not None:
+        boundary(sub, ctx, *drawn)
     if learned >= SEEDS_NEEDED:
         return
     notes = []
