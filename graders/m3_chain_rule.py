@@ -40,7 +40,7 @@ from calcgrade import (
     as_float,
     as_tuple,
     away_from_kinks,
-    central_gradient,
+    central_gradient_many,
     describe,
     matches,
     mismatch,
@@ -545,14 +545,16 @@ def linear_numerical(
     sub: Submission, dZ: np.ndarray, X: np.ndarray, W: np.ndarray, b: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Central differences of sum(dZ * linear_forward(X, W, b)), the student's own forward."""
+    what = "linear_forward(X, W, b)"
 
-    def loss(x: np.ndarray, w: np.ndarray, bias: np.ndarray) -> float:
-        return float(np.sum(dZ * linear_forward_of(sub, x, w, bias)))
+    def losses(calls: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[float]:
+        outputs = sub.call_many("linear_forward", calls)
+        return [float(np.sum(dZ * as_array(out, what, dZ.shape))) for out in outputs]
 
     return (
-        central_gradient(lambda x: loss(x, W, b), X),
-        central_gradient(lambda w: loss(X, w, b), W),
-        central_gradient(lambda bias: loss(X, W, bias), b),
+        central_gradient_many(lambda xs: losses([(x, W, b) for x in xs]), X),
+        central_gradient_many(lambda ws: losses([(X, w, b) for w in ws]), W),
+        central_gradient_many(lambda bs: losses([(X, W, bias) for bias in bs]), b),
     )
 
 
@@ -767,14 +769,18 @@ def relu_backward_gradient_check(sub: Submission, ctx: Context) -> None:
 # -- mse_loss ----------------------------------------------------------------------------
 
 
-def mse_of(sub: Submission, pred: np.ndarray, y: np.ndarray, keep: bool = False) -> Any:
+def mse_parts(value: Any) -> tuple[float, np.ndarray]:
+    """(loss, dpred) from what mse_loss returned, validated."""
     what = "mse_loss(pred, y)"
+    loss_value, dpred_value = as_tuple(value, what, 2)
+    return as_float(loss_value, f"{what} -> loss"), as_array(dpred_value, f"{what} -> dpred")
+
+
+def mse_of(sub: Submission, pred: np.ndarray, y: np.ndarray, keep: bool = False) -> Any:
     called = sub.call_keep("mse_loss", pred, y)
-    loss_value, dpred_value = as_tuple(called.value, what, 2)
-    loss = as_float(loss_value, f"{what} -> loss")
-    dpred = as_array(dpred_value, f"{what} -> dpred")
+    loss, dpred = mse_parts(called.value)
     if keep:
-        require_unchanged(called, {"pred": pred, "y": y}, what)
+        require_unchanged(called, {"pred": pred, "y": y}, "mse_loss(pred, y)")
     return loss, dpred
 
 
@@ -814,7 +820,11 @@ def mse_hidden(sub: Submission, ctx: Context) -> None:
 
 def mse_numerical(sub: Submission, pred: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Central differences of the student's own loss with respect to pred."""
-    return central_gradient(lambda p: mse_of(sub, p, y)[0], pred)
+
+    def losses(points: list[np.ndarray]) -> list[float]:
+        return [mse_parts(v)[0] for v in sub.call_many("mse_loss", [(p, y) for p in points])]
+
+    return central_gradient_many(losses, pred)
 
 
 @grader.check("mse-loss-gradient-check", exercise="mse_loss")
@@ -865,15 +875,22 @@ MLP_MISTAKES = [
 ]
 
 
-def mlp_of(sub: Submission, params: Arrays, X: np.ndarray, y: np.ndarray) -> tuple[float, Arrays]:
-    """Call mlp_loss_and_grads; check the result's form and that no input changed."""
+def mlp_parts(value: Any) -> tuple[float, Arrays]:
+    """(loss, grads) from what mlp_loss_and_grads returned, validated."""
     what = "mlp_loss_and_grads(params, X, y)"
-    called = sub.call_keep("mlp_loss_and_grads", params, X, y)
-    loss_value, grads_value = as_tuple(called.value, what, 2)
+    loss_value, grads_value = as_tuple(value, what, 2)
     loss = as_float(loss_value, f"{what} -> loss")
     grads = as_dict(grads_value, f"{what} -> grads", PARAM_KEYS)
-    arrays = {key: as_array(grads[key], f"{what} -> grads[{key!r}]") for key in PARAM_KEYS}
-    require_unchanged(called, {"params": params, "X": X, "y": y}, what)
+    return loss, {key: as_array(grads[key], f"{what} -> grads[{key!r}]") for key in PARAM_KEYS}
+
+
+def mlp_of(sub: Submission, params: Arrays, X: np.ndarray, y: np.ndarray) -> tuple[float, Arrays]:
+    """Call mlp_loss_and_grads; check the result's form and that no input changed."""
+    called = sub.call_keep("mlp_loss_and_grads", params, X, y)
+    loss, arrays = mlp_parts(called.value)
+    require_unchanged(
+        called, {"params": params, "X": X, "y": y}, "mlp_loss_and_grads(params, X, y)"
+    )
     return loss, arrays
 
 
@@ -953,10 +970,14 @@ def mlp_hidden(sub: Submission, ctx: Context) -> None:
 def mlp_numerical(sub: Submission, params: Arrays, X: np.ndarray, y: np.ndarray) -> Arrays:
     """Central differences of the student's own loss, one parameter block at a time."""
 
-    def loss_of(key: str) -> Callable[[np.ndarray], float]:
-        return lambda value: mlp_of(sub, {**params, key: value}, X, y)[0]
+    def losses_of(key: str) -> Callable[[list[np.ndarray]], list[float]]:
+        def losses(values: list[np.ndarray]) -> list[float]:
+            calls = [({**params, key: value}, X, y) for value in values]
+            return [mlp_parts(v)[0] for v in sub.call_many("mlp_loss_and_grads", calls)]
 
-    return {key: central_gradient(loss_of(key), params[key]) for key in PARAM_KEYS}
+        return losses
+
+    return {key: central_gradient_many(losses_of(key), params[key]) for key in PARAM_KEYS}
 
 
 @grader.check("mlp-gradient-check", exercise="mlp_loss_and_grads")

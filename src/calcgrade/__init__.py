@@ -17,7 +17,13 @@ from .errors import CalcgradeError, ConfigError, GradingError, SubmissionError
 from .expect import as_array, as_dict, as_float, as_int, as_tuple, describe
 from .handle import Called, RemoteObject, StudentError, Submission
 from .nbgrader_support import Points, stderr_to_stdout
-from .numerics import away_from_kinks, central_gradient, relative_error, step_sizes
+from .numerics import (
+    away_from_kinks,
+    central_gradient,
+    central_gradient_many,
+    relative_error,
+    step_sizes,
+)
 from .results import CheckResult, ModuleResult
 
 __version__ = "0.1.0"
@@ -45,6 +51,7 @@ __all__ = [
     "as_tuple",
     "away_from_kinks",
     "central_gradient",
+    "central_gradient_many",
     "check",
     "describe",
     "diagnose",
