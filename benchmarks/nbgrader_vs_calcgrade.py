@@ -26,7 +26,7 @@ assignment `m3_chain_rule`:
 
 Then it times, one after the other on the same machine, `nbgrader autograde
 m3_chain_rule` and `calcgrade grade class --module m3_chain_rule --out OUT
---isolation strict --workers 2` (OUT deleted first, so nothing is reused), prints
+--isolation strict --workers 2 --no-html` (OUT deleted first, so nothing is reused), prints
 seconds and submissions per second for each and the throughput ratio, and checks
 that both tools agree on who gets full marks, and on which exercises lose points.
 
@@ -879,6 +879,7 @@ def calcgrade_command(course: Course, out: Path, workers: int, layout: str) -> l
         str(workers),
         "--course",
         str(COURSE_CONFIG),
+        "--no-html",  # like autograde, which leaves feedback to `nbgrader generate_feedback`
     ]
 
 

@@ -72,6 +72,15 @@ def test_plain_layout_outputs(tmp_path: Path) -> None:
     feedback = (tmp_path / "out" / "feedback" / "ben_jr..md").read_text()
     assert "## t1_squares: 2 / 5 points" in feedback
     assert "*Hint:* You cubed x; square it instead: x ** 2." in feedback
+    page = (tmp_path / "out" / "feedback" / "ben_jr..html").read_text()
+    assert "<h1>Feedback for ben, jr.</h1>" in page
+    assert "<strong>Hint:</strong> You cubed x; square it instead: x ** 2." in page
+    assert "Instructor copy." not in page
+    copy = (tmp_path / "out" / "instructor" / "ben_jr..html").read_text()
+    assert "Instructor copy." in copy
+    report = (tmp_path / "out" / "class_report.html").read_text()
+    assert "3 students · 3 submissions graded · 0 ungraded · 2 not placed" in report
+    assert '<a href="feedback/ben_jr..html">feedback</a>' in report
     assert "graded 3, reused 0, ungraded 0" in output
     assert "not graded stray.txt: a file at the top level" in output
     assert "not graded empty/: no .py or .ipynb submission inside" in output
@@ -120,9 +129,13 @@ def test_rerun_reuses_results_and_regrades_changes(tmp_path: Path) -> None:
     out = str(tmp_path / "out")
     grade(str(folder), "--out", out)
     (folder / "ben" / "t1_squares.py").write_text(GOOD)
+    pages = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("*/*.html")}
+    assert len(pages) == 4
     _, output = grade(str(folder), "--out", out)
     assert "graded 1, reused 1" in output
     assert [row["total"] for row in read_gradebook(tmp_path / "out")] == ["5", "5"]
+    redrawn = {p.relative_to(tmp_path / "out") for p in pages if p.stat().st_mtime_ns != pages[p]}
+    assert redrawn == {Path("feedback/ben.html"), Path("instructor/ben.html")}
 
 
 def test_a_worker_that_cannot_start_is_ungraded_not_zero(

@@ -77,6 +77,25 @@ def test_check_report_shows_points_failures_and_hints(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_check_html_writes_the_student_page_or_with_verbose_the_instructor_s(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "t1_squares.py"
+    path.write_text(WRONG)
+    code, output = invoke("check", str(path), "--html", str(tmp_path / "out" / "page.html"))
+    assert code == 0
+    assert "t1_squares: 2 / 5 points" in output  # the report as usual
+    assert f"feedback page: {tmp_path / 'out' / 'page.html'}" in output
+    page = (tmp_path / "out" / "page.html").read_text()
+    assert "<h1>Feedback on t1_squares.py</h1>" in page
+    assert "<strong>Hint:</strong> You cubed x; square it instead: x ** 2." in page
+    assert "Instructor copy." not in page
+    code, output = invoke("check", str(path), "--json", "-v", "--html", str(tmp_path / "v.html"))
+    assert code == 0 and json.loads(output.split("\nfeedback page:")[0])["score"] == 2.0
+    assert "Instructor copy." in (tmp_path / "v.html").read_text()
+
+
+@pytest.mark.slow
 def test_public_only_and_exercise_filters(tmp_path: Path) -> None:
     path = tmp_path / "t1_squares.py"
     path.write_text(GOOD)

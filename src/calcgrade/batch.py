@@ -6,7 +6,8 @@ the isolation level; a rerun (after a crash or ``kill -9``) reuses every result
 whose key still matches and grades only the rest. The gradebook and the
 feedback files are rebuilt from the results at the end, so no row is lost or
 duplicated. A submission whose worker would not start is retried once, then
-reported as ungraded, never as zero.
+reported as ungraded, never as zero. A student's HTML pages are stamped with a
+fingerprint of what they show, and redrawn only when it changes.
 """
 
 from __future__ import annotations
@@ -25,6 +26,14 @@ from .classdir import ClassFolder, Entry
 from .config import Course
 from .errors import GradingError, SubmissionError
 from .gradebook import Row, feedback_markdown, gradebook_csv, write_atomically
+from .html_report import (
+    Audience,
+    SvgCache,
+    class_page,
+    fingerprint,
+    row_page,
+    written_fingerprint,
+)
 from .results import ModuleResult
 from .runner import Options, grade_file, load_grader, load_reference
 from .sandbox import ForkServer
@@ -58,7 +67,9 @@ class Batch:
         options: Options,
         workers: int,
         all_modules: bool,
+        html: bool = True,
     ) -> None:
+        self.html = html
         self.course = course
         self.modules = modules
         self.out = out
@@ -155,8 +166,8 @@ class Batch:
             for server in self._servers:
                 server.close()
         outcome.rows = self._rows(folder, results, outcome.ungraded)
-        self._write_outputs(outcome.rows)
         outcome.seconds = time.monotonic() - started
+        self._write_outputs(outcome)
         return outcome
 
     def _rows(
@@ -179,9 +190,47 @@ class Batch:
             rows.append(Row(student, got, problems))
         return rows
 
-    def _write_outputs(self, rows: list[Row]) -> None:
+    def _write_outputs(self, outcome: BatchResult) -> None:
+        """gradebook.csv; per student feedback/<name>.md and .html (the student's copy)
+        and instructor/<name>.html (with hidden details); class_report.html."""
         exercises = {m: list(self.course.module(m).exercises) for m in self.modules}
-        write_atomically(self.out / "gradebook.csv", gradebook_csv(rows, exercises))
-        for row in rows:
+        write_atomically(self.out / "gradebook.csv", gradebook_csv(outcome.rows, exercises))
+        for row in outcome.rows:
             path = self.out / "feedback" / f"{safe_name(row.student)}.md"
             write_atomically(path, feedback_markdown(row))
+        if not self.html:
+            return
+        self._write_pages(outcome.rows)
+        links = {
+            row.student: {
+                "feedback": f"feedback/{safe_name(row.student)}.html",
+                "instructor copy": f"instructor/{safe_name(row.student)}.html",
+            }
+            for row in outcome.rows
+        }
+        summary = (
+            f"This run: graded {len(outcome.graded)}, reused {outcome.reused}, "
+            f"ungraded {len(outcome.ungraded)}, in {outcome.seconds:.1f} s "
+            f"(isolation: {self.options.isolation})."
+        )
+        page = class_page(
+            outcome.rows, outcome.problems, exercises=exercises, links=links, summary=summary
+        )
+        write_atomically(self.out / "class_report.html", page)
+
+    def _write_pages(self, rows: list[Row]) -> None:
+        """Each student's HTML pages, unless a previous run wrote them for the same row
+        (drawing a figure takes about 0.3 s of matplotlib: a resumed batch redraws
+        only the pages of the students whose results changed)."""
+        for row in rows:
+            name = safe_name(row.student)
+            stamp = fingerprint(row)
+            pages: list[tuple[Audience, Path]] = [
+                ("student", self.out / "feedback" / f"{name}.html"),
+                ("instructor", self.out / "instructor" / f"{name}.html"),
+            ]
+            if all(written_fingerprint(path) == stamp for _, path in pages):
+                continue
+            drawings: SvgCache = {}  # the two pages share the figures they both show
+            for audience, path in pages:
+                write_atomically(path, row_page(row, audience, drawings, stamp))

@@ -16,6 +16,7 @@ import click
 from .config import Course, find_course, load_course
 from .errors import CalcgradeError
 from .gradescope_cli import gradescope
+from .nbgrader_course import nbgrader_group
 from .report import print_report, print_summary
 from .runner import Options, grade_file
 from .submission import infer_module, read_submission
@@ -67,6 +68,13 @@ def cli() -> None:
 )
 @click.option("--verbose", "-v", is_flag=True, help="show the full detail of hidden checks too")
 @click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="also write the feedback as one self-contained HTML page with plots "
+    "(with --verbose: the instructor's copy)",
+)
+@click.option(
     "--isolation",
     type=click.Choice(["basic", "strict"]),
     default="basic",
@@ -82,6 +90,7 @@ def check(
     exercise: str | None,
     seed: int | None,
     verbose: bool,
+    html_path: Path | None,
     isolation: str,
     course: Path | None,
 ) -> None:
@@ -90,6 +99,8 @@ def check(
     Example:
 
         calcgrade check solutions/m2_gradients.py --json
+
+        calcgrade check m5_optimization.ipynb --html feedback.html
     """
     loaded = _course(course)
     if module is None:
@@ -105,6 +116,16 @@ def check(
         click.echo(result.to_json())
     else:
         print_report(result, verbose=verbose)
+    if html_path is not None:
+        from .gradebook import write_atomically
+        from .html_report import student_page
+
+        page = student_page([result], None, "instructor" if verbose else "student")
+        try:
+            write_atomically(html_path, page)
+        except OSError as error:
+            raise CalcgradeError(f"cannot write {html_path}: {error.strerror or error}") from error
+        click.echo(f"feedback page: {html_path}", err=True)
 
 
 @cli.command()
@@ -116,7 +137,7 @@ def check(
     "-o",
     type=click.Path(path_type=Path, file_okay=False),
     required=True,
-    help="folder for gradebook.csv, results/ and feedback/",
+    help="folder for gradebook.csv, results/, feedback/, instructor/ and class_report.html",
 )
 @click.option(
     "--workers",
@@ -136,6 +157,12 @@ def check(
 @click.option(
     "--seed", type=int, help="seed for the hidden inputs [default: from course_config.yml]"
 )
+@click.option(
+    "--html/--no-html",
+    default=True,
+    show_default=True,
+    help="also write the HTML pages with plots (drawing them takes time)",
+)
 @course_option
 def grade(
     class_dir: Path,
@@ -145,14 +172,18 @@ def grade(
     workers: int,
     isolation: str | None,
     seed: int | None,
+    html: bool,
     course: Path | None,
 ) -> None:
     """Grade a class: CLASS_DIR/<student>/<module>.py|.ipynb, nbgrader's submitted/, or an LMS zip.
 
     Writes OUT/gradebook.csv, OUT/results/<student>.json (with --all,
-    OUT/results/<student>/<module>.json) and OUT/feedback/<student>.md, then
-    prints a summary. Rerunning with the same OUT resumes: results whose
-    submission and course are unchanged are reused, not regraded.
+    OUT/results/<student>/<module>.json), OUT/feedback/<student>.md and .html,
+    OUT/instructor/<student>.html (with hidden details) and
+    OUT/class_report.html, then prints a summary. Rerunning with the same OUT
+    resumes: results whose submission and course are unchanged are reused, not
+    regraded. For an nbgrader course folder, the scores also go into its
+    gradebook.
 
     Example:
 
@@ -184,13 +215,28 @@ def grade(
             )
         modules = [module] if module else found
         folder.entries = [entry for entry in folder.entries if entry.module in modules]
-        batch = Batch(
-            loaded, modules, out, Options(seed=seed, isolation=isolation), workers, all_modules
-        )
+        options = Options(seed=seed, isolation=isolation)
+        batch = Batch(loaded, modules, out, options, workers, all_modules, html=html)
         result = _run_with_progress(batch, folder)
     finally:
         folder.close()
     print_summary(result, out, folder.layout, isolation)
+    if folder.layout == "nbgrader":
+        _write_nbgrader_gradebook(class_dir, modules, result)
+
+
+def _write_nbgrader_gradebook(class_dir: Path, modules: list[str], result: BatchResult) -> None:
+    """Record the batch's scores in the gradebook of an nbgrader course folder."""
+    from .nbgrader_course import describe_update, is_nbgrader_course, write_to_gradebook
+
+    if not is_nbgrader_course(class_dir):
+        click.echo(f"{class_dir}: no nbgrader_config.py, so no nbgrader gradebook was written")
+        return
+    for module in modules:
+        graded = {row.student: row.results[module] for row in result.rows if module in row.results}
+        if graded:
+            for line in describe_update(write_to_gradebook(class_dir, module, graded)):
+                click.echo(line)
 
 
 def _run_with_progress(batch: Batch, folder: ClassFolder) -> BatchResult:
@@ -215,6 +261,7 @@ def _run_with_progress(batch: Batch, folder: ClassFolder) -> BatchResult:
 
 
 cli.add_command(gradescope)
+cli.add_command(nbgrader_group)
 
 
 def main() -> None:

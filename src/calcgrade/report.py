@@ -105,4 +105,8 @@ def print_summary(batch: BatchResult, out: Path, layout: str, isolation: str) ->
         console.print(f"  [red]ungraded[/] {escape(entry.student)}/{entry.module}: {escape(why)}")
     for problem in batch.problems:
         console.print(f"  [yellow]not graded[/] {escape(problem)}")
-    console.print(f"  gradebook: {out / 'gradebook.csv'}; feedback: {out / 'feedback'}/")
+    console.print(
+        f"  gradebook: {out / 'gradebook.csv'}; feedback: {out / 'feedback'}/ (.md, .html); "
+        f"instructor copies: {out / 'instructor'}/; class report: {out / 'class_report.html'}",
+        soft_wrap=True,
+    )
