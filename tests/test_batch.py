@@ -196,3 +196,34 @@ def test_kill_9_in_the_middle_then_rerun_gives_the_same_gradebook(tmp_path: Path
     assert (out / "gradebook.csv").read_text() == expected
     assert not list(out.rglob("*.tmp"))
     shutil.rmtree(out)
+
+
+def test_strict_batch_with_warm_servers_grades_every_submission(tmp_path: Path) -> None:
+    from calcgrade.sandbox import strict_problem
+
+    if strict_problem():
+        if os.environ.get("CI"):
+            raise AssertionError(f"strict isolation must be tested in CI: {strict_problem()}")
+        pytest.skip(f"strict isolation is not available here: {strict_problem()}")
+    folder = make_class(tmp_path / "class", {f"s{i}": GOOD for i in range(5)})
+    result = CliRunner().invoke(
+        cli,
+        [
+            "grade",
+            str(folder),
+            "--out",
+            str(tmp_path / "out"),
+            "--course",
+            str(TINY),
+            "--isolation",
+            "strict",
+            "-j",
+            "2",
+            "--no-html",
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    rows = read_gradebook(tmp_path / "out")
+    assert [row["total"] for row in rows] == ["5"] * 5, rows
+    assert "isolation: strict" in result.output

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
 import re
 import threading
 import time
@@ -38,6 +39,7 @@ from .results import ModuleResult
 from .runner import Options, grade_file, load_grader, load_reference
 from .sandbox import ForkServer
 
+SERVER_WAIT_S = 60.0  # how long a grading thread waits for a warm server to start
 SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -76,7 +78,7 @@ class Batch:
         self.options = options
         self.workers = max(1, workers)
         self.all_modules = all_modules
-        self._local = threading.local()
+        self._idle: queue.Queue[ForkServer] = queue.Queue()
         self._servers: list[ForkServer] = []
         self._lock = threading.Lock()
 
@@ -104,24 +106,40 @@ class Batch:
             return None
         return None
 
-    def _server(self) -> ForkServer:
-        server = getattr(self._local, "server", None)
-        if server is None:
-            server = ForkServer(self.options.isolation, preload_plotting=True)
-            with self._lock:
-                self._servers.append(server)
-            self._local.server = server
+    def _new_server(self) -> ForkServer:
+        server = ForkServer(self.options.isolation, preload_plotting=True)
+        with self._lock:
+            self._servers.append(server)
         return server
+
+    def _warm_up(self) -> None:
+        """Start a fork server, so that grading finds it warm.
+
+        Run on the pool's own threads, which live as long as the batch: bubblewrap
+        dies with the thread that started it (--die-with-parent follows the thread).
+        """
+        server = self._new_server()
+        try:
+            server.start()
+        except GradingError:
+            server.close()  # it starts again on first use, and reports if it cannot
+        self._idle.put(server)
 
     def _grade(self, entry: Entry) -> ModuleResult:
         for attempt in range(2):
-            server = self._server()
             try:
-                return grade_file(self.course, entry.module, entry.path, self.options, server)
+                server = self._idle.get(timeout=SERVER_WAIT_S)
+            except queue.Empty:
+                server = self._new_server()
+            try:
+                result = grade_file(self.course, entry.module, entry.path, self.options, server)
             except GradingError:
                 server.close()
                 if attempt == 1:
                     raise
+                continue
+            self._idle.put(server)
+            return result
         raise AssertionError("unreachable")
 
     def _save(self, entry: Entry, key: str, result: ModuleResult) -> None:
@@ -149,6 +167,8 @@ class Batch:
                 progress(entry, "reused")
         try:
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                for _ in range(min(self.workers, len(todo))):
+                    pool.submit(self._warm_up)
                 futures = {pool.submit(self._grade, entry): (entry, key) for entry, key in todo}
                 for future in as_completed(futures):
                     entry, key = futures[future]
