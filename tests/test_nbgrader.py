@@ -13,6 +13,7 @@ import contextlib
 import copy
 import csv
 import io
+import json
 import math
 import os
 import subprocess
@@ -27,8 +28,7 @@ from click.testing import CliRunner
 from traitlets.config import Config
 
 import calcgrade
-from calcgrade.batch import Batch
-from calcgrade.classdir import find_submissions
+from calcgrade.cli import cli
 from calcgrade.config import Course
 from calcgrade.nbgrader_course import (
     NbgraderError,
@@ -44,7 +44,6 @@ from calcgrade.nbgrader_course import (
 )
 from calcgrade.nbgrader_support import Points, stderr_to_stdout
 from calcgrade.results import CheckResult, ModuleResult, summarise
-from calcgrade.runner import Options
 
 from .conftest import ROOT
 
@@ -349,20 +348,41 @@ def test_calcgrade_scores_go_into_the_gradebook_and_nbgrader_export(
     stamp = nbgrader_course / "submitted" / "bob" / MODULE / "timestamp.txt"
     stamp.write_text("2026-11-20 10:00:00.000000 UTC")
 
-    # what `calcgrade grade COURSE_DIR --module m1_derivatives --out OUT` does, then the gradebook
-    folder = find_submissions(nbgrader_course, list(course.spec.modules), [MODULE])
-    assert folder.layout == "nbgrader"
     assert is_nbgrader_course(nbgrader_course)
-    batch = Batch(course, [MODULE], tmp_path / "out", Options(isolation="basic"), 1, False)
-    outcome = batch.run(folder, lambda entry, what: None)
-    results = {row.student: row.results[MODULE] for row in outcome.rows if MODULE in row.results}
-    assert set(results) == {"alice", "bob", "mallory"}
+    out = tmp_path / "out"
+    graded = CliRunner().invoke(
+        cli,
+        [
+            "grade",
+            str(nbgrader_course),
+            "--module",
+            MODULE,
+            "--out",
+            str(out),
+            "--isolation",
+            "basic",
+            "-j",
+            "1",
+            "--no-html",
+            "--course",
+            str(ROOT / "course_config.yml"),
+        ],
+        catch_exceptions=False,
+    )
+    assert graded.exit_code == 0, graded.output
+    assert "nbgrader layout" in graded.output
+    assert "nbgrader gradebook: 12 scores of 3 students for m1_derivatives" in graded.output
+    results = {}
+    for student in ("alice", "bob", "mallory"):
+        data = json.loads((out / "results" / f"{student}.json").read_text())
+        results[student] = ModuleResult.from_dict(
+            {k: v for k, v in data.items() if k not in ("key", "student")}
+        )
     assert results["alice"].score == results["mallory"].score == results["alice"].max_score == 18
     assert results["bob"].exercises["derivative"]["score"] == 0
     assert 0 < results["bob"].score < 18
-    update = write_to_gradebook(nbgrader_course, MODULE, results)
-    assert (update.students, update.grades, update.notes) == (("alice", "bob", "mallory"), 12, ())
-    assert [path.parts[-3] for path in update.autograded] == ["alice", "bob", "mallory"]
+    autograded = sorted((nbgrader_course / "autograded").glob(f"*/{MODULE}/{MODULE}.ipynb"))
+    assert [path.parts[-3] for path in autograded] == ["alice", "bob", "mallory"]
 
     exported = nbgrader(nbgrader_course, "export", "--to", str(tmp_path / "grades.csv"))
     assert exported.returncode == 0, exported.stdout + exported.stderr
