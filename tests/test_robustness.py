@@ -285,3 +285,19 @@ def test_an_object_with_a_lying_eq_is_not_accepted(tiny: Course, tmp_path: Path)
     assert by_id(result)["add-one-value"].message == (  # type: ignore[attr-defined]
         "add_one(2.0): got an Anything object, expected a number"
     )
+
+
+def test_notebook_with_reordered_duplicated_and_stripped_cells(
+    tiny: Course, tmp_path: Path
+) -> None:
+    source = notebook(
+        "from calcgrade import check\ncheck('t1_squares', globals())",  # a check cell moved up
+        GOOD_ADD_ONE,
+        "def square(x):\n    return x",  # a first attempt, redefined below
+        "import numpy as np",
+        "def square(x):\n    return np.square(x)",
+        GOOD_ADD_ONE,  # duplicated
+        metadata={"kernelspec": {"name": "python2"}, "nbgrader": {"tampered": True}},
+    )
+    result = run(tiny, tmp_path, source, "t1_squares.ipynb")
+    assert result.score == result.max_score
