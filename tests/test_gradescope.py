@@ -343,17 +343,15 @@ def test_a_missing_submission_gives_a_valid_results_json_with_score_0(
     assert [p.name for p in results.parent.iterdir()] == ["results.json"]
 
 
-def test_a_grading_failure_still_writes_results_and_tells_the_instructor(
+def test_a_grading_failure_is_ungraded_not_zero_and_tells_the_instructor(
     tmp_path: Path, tiny: Course
 ) -> None:
     make(tmp_path / "submission", "t1_squares.py")
     results = tmp_path / "results.json"
-    results.write_text('{"score": 100}')  # whatever was there is replaced
+    results.write_text('{"score": 100}')  # a stale file is removed, not left standing
     outcome = gs.run(tiny, "t9_unknown", tmp_path / "submission", results)
-    document = json.loads(results.read_text())
-    valid(document)
-    assert (document["score"], document["output"]) == (0.0, gs.GRADING_FAILED)
-    assert document["extra_data"]["calcgrade"]["status"] == "grading-error"
+    assert not results.exists()
+    assert outcome.results is None
     assert outcome.problem == (
         "ConfigError: unknown module 't9_unknown'; the course has: t1_squares"
     )
@@ -411,12 +409,9 @@ def test_build_is_reproducible(tmp_path: Path, tiny: Course) -> None:
     assert gs.build_autograder(tiny, "t1_squares", tmp_path / "b.zip").read_bytes() == first
 
 
-def test_the_fallback_results_of_run_autograder_are_valid() -> None:
+def test_run_autograder_passes_calcgrade_s_exit_status_on() -> None:
     script = gs.run_script("t1_squares")
-    fallback = script.split("<<'FALLBACK'\n", 1)[1].split("\nFALLBACK\n", 1)[0]
-    document = json.loads(fallback)
-    valid(document)
-    assert (document["score"], document["output"]) == (0.0, gs.DID_NOT_FINISH)
+    assert "FALLBACK" not in script and script.rstrip().endswith("exit $status")
 
 
 # the command line
@@ -452,7 +447,7 @@ def test_cli_build_writes_the_zip(tmp_path: Path) -> None:
     assert "unknown module 't9'; the course has: t1_squares" in unknown.output
 
 
-def test_cli_run_always_writes_results(tmp_path: Path) -> None:
+def test_cli_run_writes_results_unless_grading_fails(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
     args = ["run", "--module", "t1_squares", "--submission-dir", str(tmp_path / "none")]
     missing = CliRunner().invoke(
@@ -465,10 +460,8 @@ def test_cli_run_always_writes_results(tmp_path: Path) -> None:
         gradescope, [*args, "--results", str(results), "--course", str(tmp_path / "nowhere")]
     )
     assert broken.exit_code == 1
-    assert "grading failed; results.json gives score 0" in broken.output
-    document = json.loads(results.read_text())
-    valid(document)
-    assert document["extra_data"]["calcgrade"]["status"] == "grading-error"
+    assert "grading failed; no results.json was written" in broken.output
+    assert not results.exists()
 
 
 # end to end: run_autograder in a simulated /autograder
@@ -567,7 +560,7 @@ def test_run_autograder_without_a_submission_gives_score_0(tmp_path: Path, m1_zi
 
 
 @pytest.mark.slow
-def test_run_autograder_leaves_valid_results_when_calcgrade_cannot_run(
+def test_run_autograder_leaves_no_results_when_calcgrade_cannot_run(
     tmp_path: Path, m1_zip: Path
 ) -> None:
     root = tmp_path / "autograder"
@@ -577,6 +570,13 @@ def test_run_autograder_leaves_valid_results_when_calcgrade_cannot_run(
     broken.mkdir()
     (broken / "python3").write_text("#!/bin/sh\nexit 3\n")
     (broken / "python3").chmod(0o755)
-    document = run_autograder(root, path=f"{broken}{os.pathsep}{os.environ['PATH']}")
-    assert (document["score"], document["output"]) == (0.0, gs.DID_NOT_FINISH)
-    assert document["extra_data"]["calcgrade"]["status"] == "did-not-finish"
+    completed = subprocess.run(
+        [str(root / "run_autograder")],
+        env={"PATH": f"{broken}{os.pathsep}{os.environ['PATH']}", "AUTOGRADER_ROOT": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 3  # Gradescope reports an autograder failure: ungraded
+    assert not (root / "results" / "results.json").exists()

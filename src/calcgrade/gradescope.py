@@ -112,15 +112,6 @@ RESULTS_SCHEMA: dict[str, Any] = {
     },
 }
 
-GRADING_FAILED = (
-    "The autograder could not grade this submission: the problem is on the grading side, "
-    "not in your code. The score of 0 is not a grade; please tell your instructor."
-)
-DID_NOT_FINISH = (
-    "The autograder stopped before it finished grading this submission. "
-    "The score of 0 is not a grade; please tell your instructor."
-)
-
 
 class AutograderError(CalcgradeError):
     """The autograder zip cannot be built (no source checkout, a course path outside it)."""
@@ -136,9 +127,11 @@ class Pick:
 
 @dataclass(frozen=True)
 class GradescopeRun:
-    """What ``run`` did: the document it wrote, and the instructor's copy of the rest."""
+    """What ``run`` did: the document it wrote (None when grading failed: then no
+    results.json is written, so that Gradescope reports the submission as not
+    graded rather than as a zero), and the instructor's copy of the rest."""
 
-    results: dict[str, Any]
+    results: dict[str, Any] | None
     result: ModuleResult | None = None
     notes: tuple[str, ...] = ()
     problem: str | None = None
@@ -348,9 +341,11 @@ def run(
 ) -> GradescopeRun:
     """Grade the submission in ``submission_dir`` and write ``results_path``.
 
-    Never raises for a bad or missing submission, nor for a failure to grade:
-    results.json is always written (score 0 and an explanation when nothing
-    could be graded), and the instructor's copy of the reason is returned.
+    Never raises. A missing or unreadable submission gets a results.json with
+    score 0 and an explanation for the student. A failure to grade (the worker
+    would not start, a broken course) writes no results.json and removes any
+    stale one: Gradescope then shows the submission as not graded, never as a
+    zero; the instructor's copy of the reason is returned.
     ``isolation`` is basic, strict, or auto (strict when it starts here, else basic).
     """
     started = time.monotonic()
@@ -373,24 +368,25 @@ def run(
             f"Your submission could not be read: {error}", "unreadable", time.monotonic() - started
         )
         return _finish(GradescopeRun(results, notes=tuple(notes)), results_path)
-    except Exception as error:  # whatever it is, Gradescope must still get a results.json
+    except Exception as error:  # a grading failure: ungraded, never a zero
         problem = f"{type(error).__name__}: {error}"
         if not isinstance(error, CalcgradeError):
             problem = traceback.format_exc(limit=8)
-        results = failure_results(GRADING_FAILED, "grading-error", time.monotonic() - started)
-        return _finish(GradescopeRun(results, notes=tuple(notes), problem=problem), results_path)
+        return _finish(GradescopeRun(None, notes=tuple(notes), problem=problem), results_path)
     results = results_json(result, [pick.note] if pick.note else [])
     return _finish(GradescopeRun(results, result, tuple(notes)), results_path)
 
 
 def run_without_course(problem: str, results_path: Path) -> GradescopeRun:
-    """Write the results.json of a grading failure that happened before ``run`` could start."""
-    results = failure_results(GRADING_FAILED, "grading-error")
-    return _finish(GradescopeRun(results, problem=problem), results_path)
+    """A grading failure that happened before ``run`` could start: no results.json."""
+    return _finish(GradescopeRun(None, problem=problem), results_path)
 
 
 def _finish(outcome: GradescopeRun, results_path: Path) -> GradescopeRun:
-    write_results(outcome.results, results_path)
+    if outcome.results is None:
+        results_path.unlink(missing_ok=True)
+    else:
+        write_results(outcome.results, results_path)
     return outcome
 
 
@@ -539,8 +535,11 @@ fi
 
 
 def run_script(module: str) -> str:
-    """run_autograder: a fallback results.json first, then calcgrade grades and replaces it."""
-    fallback = json.dumps(failure_results(DID_NOT_FINISH, "did-not-finish"), indent=2)
+    """run_autograder: grade with calcgrade; its exit status is the script's.
+
+    When grading fails there is no results.json, and Gradescope reports an
+    autograder failure: the submission stays ungraded until it is rerun.
+    """
     return f"""#!/usr/bin/env bash
 # Written by `calcgrade gradescope build` for {module}. Gradescope runs it once per
 # submission; {ROOT_VARIABLE} (default {DEFAULT_ROOT}) lets it run elsewhere for testing.
@@ -551,19 +550,15 @@ export PATH="$ROOT/venv/bin:$PATH"
 mkdir -p "$ROOT/results"
 cd "$ROOT"
 
-# Whatever happens below, Gradescope finds a valid results.json.
-cat > "$RESULTS" <<'FALLBACK'
-{fallback}
-FALLBACK
-
 python3 -I -m calcgrade.gradescope_cli run \\
     --module {shlex.quote(module)} \\
     --submission-dir "$ROOT/submission" \\
     --results "$RESULTS" \\
     --course "$ROOT/source/{COURSE_FOLDER}" \\
     --isolation "${{CALCGRADE_ISOLATION:-auto}}"
-echo "calcgrade exited with status $?"
-exit 0
+status=$?
+echo "calcgrade exited with status $status"
+exit $status
 """
 
 

@@ -102,10 +102,10 @@ def run(
 ) -> None:
     """Grade a submission folder and write Gradescope's results.json (run_autograder calls this).
 
-    results.json is always written: a missing or unreadable submission, or a
-    failure to grade, gives score 0 and an explanation. The instructor's report,
-    hidden details included, goes to stdout, which Gradescope shows only to
-    instructors. Exit status 1 when grading failed (results.json still written).
+    A missing or unreadable submission gets score 0 and an explanation. A
+    failure to grade writes no results.json (so Gradescope shows the submission
+    as not graded, never as a zero) and exits 1. The instructor's report, hidden
+    details included, goes to stdout, which Gradescope shows only to instructors.
 
     Example:
 
@@ -123,14 +123,15 @@ def run(
         click.echo(f"note: {note}")
     if outcome.result is not None:
         print_report(outcome.result, verbose=True)
+    if outcome.results is None:
+        raise click.ClickException(
+            "grading failed; no results.json was written, so Gradescope shows this "
+            f"submission as not graded (not as a zero):\n{outcome.problem}"
+        )
     score = outcome.results["score"]
     most = outcome.result.max_score if outcome.result else None
     shown = points(score) + (f" / {points(most)}" if most is not None else "")
     click.echo(f"wrote {results}: score {shown}")
-    if outcome.problem:
-        raise click.ClickException(
-            f"grading failed; results.json gives score 0:\n{outcome.problem}"
-        )
 
 
 if __name__ == "__main__":
