@@ -97,7 +97,8 @@ def test_patched_numpy_comparisons(tiny: Course, server: ForkServer, tmp_path: P
         "def square(x):\n    return x ** 3\n\ndef add_one(x):\n    return x\n"
     )
     result = grade(tiny, server, tmp_path, source)
-    assert result.score == 1  # only the input-unchanged check, which is true
+    messages = [(c.id, c.status, c.message) for c in result.checks]
+    assert result.score == 1, messages  # only the input-unchanged check, which is true
     assert lost(result) == {"square", "add_one"}
 
 
