@@ -440,3 +440,15 @@ def test_tmp_is_private_to_each_submission(
     result = grade(tiny, server, tmp_path, reader)
     assert result.score == result.max_score
     assert "TMP ['work']" in result.output
+
+
+def test_a_python_under_tmp_moves_out_of_the_worker_s_private_tmp() -> None:
+    from calcgrade.sandbox import in_sandbox, sandbox_places
+
+    places = sandbox_places(["/root/.pyenv/versions/3.11.7", "/tmp/ci/.venv"])
+    assert places == {
+        "/root/.pyenv/versions/3.11.7": "/root/.pyenv/versions/3.11.7",
+        "/tmp/ci/.venv": "/opt/calcgrade/env1",
+    }
+    assert in_sandbox("/tmp/ci/.venv/bin/python", places) == "/opt/calcgrade/env1/bin/python"
+    assert in_sandbox("/usr/bin/python3", places) == "/usr/bin/python3"

@@ -300,6 +300,24 @@ def _python_paths() -> list[str]:
     return [p for p in paths if not any(p.startswith(q + "/") for q in paths if q != p)]
 
 
+def sandbox_places(paths: list[str]) -> dict[str, str]:
+    """Where each host folder appears in the sandbox: the same path, except under
+    /tmp, which each worker replaces with a tmpfs of its own (a venv made there
+    moves to /opt/calcgrade/envN; Python finds its packages from where it runs)."""
+    return {
+        path: f"/opt/calcgrade/env{index}" if Path(path).is_relative_to("/tmp") else path
+        for index, path in enumerate(paths)
+    }
+
+
+def in_sandbox(path: str, places: dict[str, str]) -> str:
+    """A host path as the sandbox sees it."""
+    for host, place in places.items():
+        if Path(path).is_relative_to(host):
+            return str(Path(place) / Path(path).relative_to(host))
+    return path
+
+
 def strict_command(control_fd: int, tmp_mb: int) -> list[str]:
     """The bubblewrap command line that starts the fork server under strict isolation."""
     problem = strict_problem()
@@ -334,14 +352,15 @@ def strict_command(control_fd: int, tmp_mb: int) -> list[str]:
         elif os.path.isdir(top):
             argv += ["--ro-bind", top, top]
     made: set[str] = set()
-    for path in _python_paths():
-        parts = Path(path).parts
+    places = sandbox_places(_python_paths())
+    for path, place in places.items():
+        parts = Path(place).parts
         for depth in range(2, len(parts)):
             parent = str(Path(*parts[:depth]))
             if parent not in made:
                 made.add(parent)
                 argv += ["--perms", "0755", "--dir", parent]
-        argv += ["--ro-bind", path, path]
+        argv += ["--ro-bind", path, place]
     argv += [
         "--ro-bind",
         str(WORKER_DIR / "calcgrade_worker"),
@@ -349,7 +368,7 @@ def strict_command(control_fd: int, tmp_mb: int) -> list[str]:
         "--chdir",
         "/tmp",
         "--",
-        sys.executable,
+        in_sandbox(sys.executable, places),
         "-I",
         "-c",
         BOOT,
