@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SubmissionError
-from .submission import infer_module, read_submission
+from .submission import infer_module, module_from_name, read_submission
 
 CANVAS = re.compile(r"^(?P<name>[^_/]+)_(?:LATE_)?(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
 SUFFIXES = (".py", ".ipynb")
@@ -64,27 +64,13 @@ def find_submissions(location: Path, modules: list[str], wanted: list[str]) -> C
 
 def _module_of(path: Path, modules: list[str], hint: str | None = None) -> str | None:
     if hint is not None:
-        named = infer_module_from_name(hint, modules)
+        named = module_from_name(Path(hint).stem if hint.endswith(SUFFIXES) else hint, modules)
         if named:
             return named
     try:
         return infer_module(read_submission(path), modules)
     except SubmissionError:
         return None
-
-
-def infer_module_from_name(name: str, modules: list[str]) -> str | None:
-    fake = Path(name + ".py")
-    stem = fake.stem.lower()
-    for module in modules:
-        if module in stem:
-            return module
-    prefix = re.match(r"([a-z]+\d+)(?:[_\-.]|$)", stem)
-    if prefix:
-        matches = [m for m in modules if m.split("_")[0] == prefix.group(1)]
-        if len(matches) == 1:
-            return matches[0]
-    return None
 
 
 def _collect(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .config import Course, find_course, load_course
+from .cli_options import course_option, selected_course
 from .errors import CalcgradeError
 from .gradescope_cli import gradescope
 from .nbgrader_course import nbgrader_group
@@ -24,22 +24,6 @@ from .submission import infer_module, read_submission
 if TYPE_CHECKING:
     from .batch import Batch, BatchResult
     from .classdir import ClassFolder, Entry
-
-
-def _course(path: Path | None) -> Course:
-    location = path or (
-        Path(os.environ["CALCGRADE_COURSE"]) if "CALCGRADE_COURSE" in os.environ else None
-    )
-    return load_course(location or find_course())
-
-
-course_option = click.option(
-    "--course",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="course_config.yml or its folder [default: nearest one above the current folder, "
-    "or $CALCGRADE_COURSE]",
-)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -102,7 +86,7 @@ def check(
 
         calcgrade check m5_optimization.ipynb --html feedback.html
     """
-    loaded = _course(course)
+    loaded = selected_course(course)
     if module is None:
         module = infer_module(read_submission(path), list(loaded.spec.modules))
         if module is None:
@@ -193,7 +177,7 @@ def grade(
     from .classdir import find_submissions
     from .sandbox import strict_problem
 
-    loaded = _course(course)
+    loaded = selected_course(course)
     if module and all_modules:
         raise click.UsageError("give --module or --all, not both")
     problem = strict_problem()

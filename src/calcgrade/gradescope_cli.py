@@ -6,31 +6,15 @@ needs nothing but the installed package.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from . import gradescope as library
-from .config import Course, find_course, load_course
+from .cli_options import course_option, selected_course
 from .errors import CalcgradeError
 from .report import points, print_report
 
-
-def _course(path: Path | None) -> Course:
-    location = path or (
-        Path(os.environ["CALCGRADE_COURSE"]) if "CALCGRADE_COURSE" in os.environ else None
-    )
-    return load_course(location or find_course())
-
-
-course_option = click.option(
-    "--course",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="course_config.yml or its folder [default: nearest one above the current folder, "
-    "or $CALCGRADE_COURSE]",
-)
 module_option = click.option(
     "--module", "-m", required=True, help="the module to grade, e.g. m1_derivatives"
 )
@@ -68,7 +52,7 @@ def build(module: str, out: Path | None, course: Path | None) -> None:
     """
     try:
         path = library.build_autograder(
-            _course(course), module, out or Path(f"autograder-{module}.zip")
+            selected_course(course), module, out or Path(f"autograder-{module}.zip")
         )
     except CalcgradeError as error:
         raise click.ClickException(str(error)) from None
@@ -114,7 +98,7 @@ def run(
             --submission-dir submission --results results/results.json
     """
     try:
-        loaded = _course(course)
+        loaded = selected_course(course)
     except CalcgradeError as error:
         outcome = library.run_without_course(str(error), results)
     else:

@@ -146,7 +146,13 @@ def infer_module(source: SourceFile, modules: list[str]) -> str | None:
     """The module a submission is for: notebook metadata first, then the file name."""
     if source.module_hint in modules:
         return source.module_hint
-    stem = source.path.stem.lower()
+    return module_from_name(source.path.stem, modules)
+
+
+def module_from_name(name: str, modules: list[str]) -> str | None:
+    """The module a name points to: it contains the module's name, or starts with
+    its prefix (``m1``, ``m1-final``) when only one module has that prefix."""
+    stem = name.lower()
     for module in modules:
         if module in stem:
             return module
