@@ -349,14 +349,6 @@ def raise_in_context(failure: CheckFailure | None, context: str) -> None:
     raise failure
 
 
-def scaled(tol: Tolerance, expected: np.ndarray) -> Tolerance:
-    """The finite-difference tolerance: atol grows with the size of the values."""
-    return Tolerance(rtol=tol.rtol, atol=tol.atol * max(1.0, float(np.max(np.abs(expected)))))
-
-
-# -- figures (docs/figures.md) ----------------------------------------------------------
-
-
 def record(
     ctx: Context,
     kind: str,
@@ -700,7 +692,7 @@ def gradients_finite_differences(sub: Submission, ctx: Context) -> None:
             raise
         against = f"{title}, against central differences of your own loss"
         error_heatmap(ctx, against, got, numeric)
-        tol = scaled(ctx.finite_difference, flat(numeric))
+        tol = ctx.finite_difference_for(flat(numeric))
         mistakes["gradients_summed"] = {key: len(X) * numeric[key] for key in KEYS}
         context += ", compared with central differences of your own loss"
         require_close_dict(got, numeric, "gradients(X, y)", tol, context, mistakes)

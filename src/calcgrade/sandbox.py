@@ -157,7 +157,7 @@ class ForkServer:
             "op": "spawn",
             "uid": uid,
             "limits": limits,
-            "env": child_env(),
+            "env": worker_env(),
             "private_tmp_bytes": self.tmp_mb * 1024 * 1024 if uid is not None else 0,
         }
         try:
@@ -269,10 +269,6 @@ def worker_env() -> dict[str, str]:
     }
     env.update({key: os.environ[key] for key in PASSED_ENV if key in os.environ})
     return env
-
-
-def child_env() -> dict[str, str]:
-    return worker_env()
 
 
 def strict_problem() -> str | None:
