@@ -27,11 +27,14 @@ from typing import Any
 import numpy as np
 
 from calcgrade import (
+    Answered,
     Called,
     CheckFailure,
     Context,
     Grader,
+    Plan,
     RemoteObject,
+    Step,
     StudentError,
     Submission,
     Tolerance,
@@ -337,12 +340,33 @@ def compose(chain: Sequence[Link], x: float, slope_at: str = "input") -> tuple[f
     return value, slope
 
 
+def answered(chain: Sequence[Link], x: float) -> tuple[list[Answered], list[Answered]]:
+    """The chain's functions, answered in advance where chain_rule is expected to call them.
+
+    Each f at its input, each derivative at its input, at x and at its output
+    (the common mistakes): with a round trip per call, a chain of 16 links
+    would cost 32. Any other call still reaches the grader's function.
+    """
+    points = [x]
+    try:
+        for f, _ in chain:
+            points.append(f(points[-1]))
+    except (ArithmeticError, ValueError):
+        pass
+    fs, dfs = [], []
+    for i, (f, df) in enumerate(chain):
+        fs.append(Answered.at(f, points[i : i + 1]))
+        dfs.append(Answered.at(df, [x, *points[i : i + 2]]))
+    return fs, dfs
+
+
 def check_chain(
     sub: Submission, ctx: Context, chain: Sequence[Link], x: float, what: str, where: str = ""
 ) -> None:
     """``what`` names the call; ``where`` says which chain (no hidden values)."""
     fs, dfs = [f for f, _ in chain], [df for _, df in chain]
-    got = as_tuple(sub.call("chain_rule", fs, dfs, x), f"{what}{where}", 2)
+    sent_fs, sent_dfs = answered(chain, x)
+    got = as_tuple(sub.call("chain_rule", sent_fs, sent_dfs, x), f"{what}{where}", 2)
     value = as_float(got[0], f"{what} -> value{where}")
     slope = as_float(got[1], f"{what} -> derivative{where}")
     expected = ctx.reference.chain_rule(fs, dfs, x)
@@ -822,7 +846,8 @@ def mse_numerical(sub: Submission, pred: np.ndarray, y: np.ndarray) -> np.ndarra
     """Central differences of the student's own loss with respect to pred."""
 
     def losses(points: list[np.ndarray]) -> list[float]:
-        return [mse_parts(v)[0] for v in sub.call_many("mse_loss", [(p, y) for p in points])]
+        values = sub.call_many("mse_loss", [(p, y) for p in points], pick=0)
+        return [as_float(v, "mse_loss(pred, y) -> loss") for v in values]
 
     return central_gradient_many(losses, pred)
 
@@ -973,7 +998,8 @@ def mlp_numerical(sub: Submission, params: Arrays, X: np.ndarray, y: np.ndarray)
     def losses_of(key: str) -> Callable[[list[np.ndarray]], list[float]]:
         def losses(values: list[np.ndarray]) -> list[float]:
             calls = [({**params, key: value}, X, y) for value in values]
-            return [mlp_parts(v)[0] for v in sub.call_many("mlp_loss_and_grads", calls)]
+            losses = sub.call_many("mlp_loss_and_grads", calls, pick=0)
+            return [as_float(v, "mlp_loss_and_grads(params, X, y) -> loss") for v in losses]
 
         return losses
 
@@ -999,83 +1025,108 @@ def mlp_gradient_check(sub: Submission, ctx: Context) -> None:
 # -- Value (going deeper) ------------------------------------------------------------------------
 
 
-class RemoteValue:
-    """A student's Value, driven through the handle with Python's own operator dispatch.
+class PlannedValue:
+    """A student's Value in a plan, driven with Python's own operator dispatch.
 
     The same expression code runs on the reference Value (the expected result)
     and on this wrapper, so ``3.0 - a`` reaches the student's ``__rsub__``
-    exactly as it would in their own code.
+    exactly as it would in their own code. Each operation is a step of one
+    ``Plan``: the whole expression, ``backward()`` and the values read back
+    cost one round trip.
     """
 
-    def __init__(self, sub: Submission, obj: RemoteObject) -> None:
-        self.sub = sub
-        self.obj = obj
+    def __init__(self, plan: Plan, step: Step, made_by: str, nodes: list[PlannedValue]) -> None:
+        self.plan = plan
+        self.step = step
+        self.made_by = made_by
+        self.nodes = nodes
+        nodes.append(self)
 
-    def _apply(self, name: str, *args: Any) -> RemoteValue:
-        plain = [arg.obj if isinstance(arg, RemoteValue) else arg for arg in args]
-        out = self.sub.method(self.obj, name, *plain)
+    @classmethod
+    def leaf(cls, plan: Plan, x: float, nodes: list[PlannedValue]) -> PlannedValue:
+        return cls(plan, plan.call("Value", x), "Value(x)", nodes)
+
+    def made(self) -> None:
+        """CheckFailure unless the operation that made this node returned a Value."""
+        out = self.step.value
         if type(out) is not RemoteObject or out.type_name in ("NotImplementedType", "NoneType"):
-            raise CheckFailure(f"Value.{name} returned {describe(out)}, expected a new Value")
-        return RemoteValue(self.sub, out)
+            raise CheckFailure(f"{self.made_by} returned {describe(out)}, expected a new Value")
 
-    def __add__(self, other: Any) -> RemoteValue:
+    def _apply(self, name: str, *args: Any) -> PlannedValue:
+        plain = [arg.step if isinstance(arg, PlannedValue) else arg for arg in args]
+        step = self.plan.method(self.step, name, *plain)
+        return PlannedValue(self.plan, step, f"Value.{name}", self.nodes)
+
+    def __add__(self, other: Any) -> PlannedValue:
         return self._apply("__add__", other)
 
-    def __radd__(self, other: Any) -> RemoteValue:
+    def __radd__(self, other: Any) -> PlannedValue:
         return self._apply("__radd__", other)
 
-    def __sub__(self, other: Any) -> RemoteValue:
+    def __sub__(self, other: Any) -> PlannedValue:
         return self._apply("__sub__", other)
 
-    def __rsub__(self, other: Any) -> RemoteValue:
+    def __rsub__(self, other: Any) -> PlannedValue:
         return self._apply("__rsub__", other)
 
-    def __mul__(self, other: Any) -> RemoteValue:
+    def __mul__(self, other: Any) -> PlannedValue:
         return self._apply("__mul__", other)
 
-    def __rmul__(self, other: Any) -> RemoteValue:
+    def __rmul__(self, other: Any) -> PlannedValue:
         return self._apply("__rmul__", other)
 
-    def __truediv__(self, other: Any) -> RemoteValue:
+    def __truediv__(self, other: Any) -> PlannedValue:
         return self._apply("__truediv__", other)
 
-    def __rtruediv__(self, other: Any) -> RemoteValue:
+    def __rtruediv__(self, other: Any) -> PlannedValue:
         return self._apply("__rtruediv__", other)
 
-    def __pow__(self, exponent: float) -> RemoteValue:
+    def __pow__(self, exponent: float) -> PlannedValue:
         return self._apply("__pow__", exponent)
 
-    def tanh(self) -> RemoteValue:
+    def tanh(self) -> PlannedValue:
         return self._apply("tanh")
 
-    def exp(self) -> RemoteValue:
+    def exp(self) -> PlannedValue:
         return self._apply("exp")
 
-    def relu(self) -> RemoteValue:
+    def relu(self) -> PlannedValue:
         return self._apply("relu")
-
-    def backward(self) -> None:
-        self.sub.method(self.obj, "backward")
-
-    @property
-    def data(self) -> float:
-        return as_float(self.sub.get(self.obj, "data"), "Value.data")
-
-    @property
-    def grad(self) -> float:
-        return as_float(self.sub.get(self.obj, "grad"), "Value.grad")
 
 
 Expression = Callable[..., Any]
 
 
+def run_expression(
+    sub: Submission, expression: Expression, inputs: Sequence[float]
+) -> tuple[float, list[float]]:
+    """Build ``expression`` from student Values, call backward(); (out.data, leaf grads).
+
+    One round trip. Every node is checked to be a Value, in the order it was
+    made, before anything the student's code raised later counts.
+    """
+    plan = sub.plan()
+    nodes: list[PlannedValue] = []
+    leaves = [PlannedValue.leaf(plan, x, nodes) for x in inputs]
+    out = expression(*leaves)
+    backward = plan.method(out.step, "backward")
+    data = plan.get(out.step, "data")
+    grads = [plan.get(leaf.step, "grad") for leaf in leaves]
+    plan.run()
+    for node in nodes:
+        node.made()
+    backward.value  # noqa: B018 (raises what backward() raised)
+    return (
+        as_float(data.value, "Value.data"),
+        [as_float(grad.value, "Value.grad") for grad in grads],
+    )
+
+
 def overwrites_grad(sub: Submission) -> bool:
     """Targeted probe: does ``a + a`` give a.grad == 1 (gradients assigned, not accumulated)?"""
     try:
-        a = RemoteValue(sub, sub.call("Value", 3.0))
-        out = a + a
-        out.backward()
-        return a.grad == 1.0
+        _, (grad,) = run_expression(sub, lambda a: a + a, [3.0])
+        return grad == 1.0
     except (CheckFailure, StudentError):
         return False
 
@@ -1110,19 +1161,17 @@ def compare_expression(
     mistakes: Sequence[Mistakes],
 ) -> None:
     names = "abcdefgh"[: len(inputs)]
-    leaves = [RemoteValue(sub, sub.call("Value", x)) for x in inputs]
+    data, grads = run_expression(sub, expression, inputs)
     reference_leaves = [ctx.reference.Value(x) for x in inputs]
-    out = expression(*leaves)
     expected = expression(*reference_leaves)
     expected.backward()
-    out.backward()
-    require(out.data, expected.data, f"{what}: the output's .data", ctx.analytic)
-    for i, (name, leaf, reference_leaf) in enumerate(
-        zip(names, leaves, reference_leaves, strict=True)
+    require(data, expected.data, f"{what}: the output's .data", ctx.analytic)
+    for i, (name, grad, reference_leaf) in enumerate(
+        zip(names, grads, reference_leaves, strict=True)
     ):
         known = mistakes[i] if i < len(mistakes) else ()
         require(
-            leaf.grad,
+            grad,
             reference_leaf.grad,
             f"{what}: {name}.grad after backward()",
             ctx.analytic,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -452,3 +453,35 @@ def test_a_python_under_tmp_moves_out_of_the_worker_s_private_tmp() -> None:
     }
     assert in_sandbox("/tmp/ci/.venv/bin/python", places) == "/opt/calcgrade/env1/bin/python"
     assert in_sandbox("/usr/bin/python3", places) == "/usr/bin/python3"
+
+
+def test_matplotlib_s_font_list_comes_read_only_from_outside(
+    tiny: Course, tmp_path: Path
+) -> None:
+    """A plotting fork server does not list the fonts itself (no fc-list, no temporary
+    cache): it copies the list made outside, which the sandbox shows read-only."""
+    forks = ForkServer("strict", preload_plotting=True)
+    forks.start()
+    try:
+        source = (
+            "import os, matplotlib.pyplot as plt\n"
+            "def square(x):\n"
+            "    try:\n"
+            "        open('/opt/calcgrade/fonts/planted.json', 'w')\n"
+            "        print('WROTE')\n"
+            "    except OSError:\n"
+            "        print('READ-ONLY')\n"
+            "    plt.plot([1, 2])\n"
+            "    plt.gcf().canvas.draw()\n"
+            "    return x ** 2\n\n" + GOOD.split("\n\n")[1]
+        )
+        result = grade(tiny, forks, tmp_path, source)
+        assert result.score == result.max_score, result.output
+        assert "READ-ONLY" in result.output and "WROTE" not in result.output
+    finally:
+        assert forks.process is not None and forks.process.stderr is not None
+        os.killpg(forks.process.pid, signal.SIGKILL)
+        forks.process.wait()
+        errors = forks.process.stderr.read().decode(errors="replace")
+        forks.close()
+    assert "temporary cache directory" not in errors and "Fontconfig" not in errors, errors

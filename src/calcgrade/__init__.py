@@ -15,7 +15,7 @@ from .compare import diagnose, matches, mismatch, mismatch_dict, mismatch_steps,
 from .config import Tolerance, load_course
 from .errors import CalcgradeError, ConfigError, GradingError, SubmissionError
 from .expect import as_array, as_dict, as_float, as_int, as_tuple, describe
-from .handle import Called, RemoteObject, StudentError, Submission
+from .handle import Answered, Called, Plan, RemoteObject, Step, StudentError, Submission
 from .nbgrader_support import Points, stderr_to_stdout
 from .numerics import (
     away_from_kinks,
@@ -29,6 +29,7 @@ from .results import CheckResult, ModuleResult
 __version__ = "0.1.0"
 
 __all__ = [
+    "Answered",
     "CalcgradeError",
     "Called",
     "CheckFailure",
@@ -38,8 +39,10 @@ __all__ = [
     "Grader",
     "GradingError",
     "ModuleResult",
+    "Plan",
     "Points",
     "RemoteObject",
+    "Step",
     "StudentError",
     "Submission",
     "SubmissionError",

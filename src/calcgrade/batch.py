@@ -144,7 +144,8 @@ class Batch:
 
     def _save(self, entry: Entry, key: str, result: ModuleResult) -> None:
         data = {"student": entry.student, "key": key, **result.to_dict()}
-        write_atomically(self.result_path(entry), json.dumps(data, indent=2, allow_nan=False))
+        text = json.dumps(data, allow_nan=False, separators=(",", ":"))  # C encoder: no indent
+        write_atomically(self.result_path(entry), text)
 
     def run(self, folder: ClassFolder, progress: Callable[[Entry, str], None]) -> BatchResult:
         started = time.monotonic()

@@ -10,7 +10,7 @@ receives a stand-in that calls back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -50,6 +50,33 @@ class Called:
     value: Any
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A grader function sent together with its answers at some points.
+
+    For scalar functions that student code calls many times (the links of a
+    chain): a call with the positional numbers of one of the ``answers`` is
+    answered in the student's process without a round trip; any other call
+    comes back to ``function`` as usual. Build it with ``Answered.at``.
+    """
+
+    function: Callable[..., Any]
+    answers: Mapping[tuple[float, ...], float]
+
+    @classmethod
+    def at(cls, function: Callable[[float], Any], points: Iterable[float]) -> Answered:
+        """``function`` with its answers at ``points`` (where it gives a plain number)."""
+        answers: dict[tuple[float, ...], float] = {}
+        for x in points:
+            try:
+                value = function(x)
+            except Exception:  # the student's call will come back and raise the same
+                continue
+            if type(value) in (int, float) and type(x) in (int, float):
+                answers[(x,)] = value
+        return cls(function, answers)
 
 
 class StudentError(Exception):
@@ -124,6 +151,10 @@ class Submission:
             raise wire.WireError("the worker sent a malformed module list")
         return names
 
+    def plan(self) -> Plan:
+        """Calls to record now and send in one round trip (see ``Plan``)."""
+        return Plan(self)
+
     def defines(self, name: str) -> bool:
         """Whether the submission defines ``name`` at top level."""
         return name in self.names
@@ -138,19 +169,32 @@ class Submission:
         """Like ``call``, and also return the arguments as they are afterwards."""
         return self._call(self._name(name), None, args, kwargs, keep=True)
 
-    def call_many(self, name: str, calls: list[tuple[Any, ...]], **kwargs: Any) -> list[Any]:
+    def call_many(
+        self,
+        name: str,
+        calls: list[tuple[Any, ...]],
+        pick: int | str | None = None,
+        **kwargs: Any,
+    ) -> list[Any]:
         """Call ``name`` once per argument tuple, in one round trip; the results in order.
 
         For finite differences: many evaluations of the student's function at
-        perturbed inputs cost one message instead of one each.
+        perturbed inputs cost one message instead of one each. An array passed
+        in several calls is sent once (each call still gets its own copy), and
+        with ``pick`` only ``result[pick]`` of each result comes back.
         """
         callbacks: dict[int, Callable[..., Any]] = {}
+        many, shared = wire.encode_sharing(
+            [tuple(args) for args in calls], self._fallback(callbacks)
+        )
         message = {
             "op": "call",
             "target": self._name(name),
             "attr": None,
             "keep": False,
-            "many": self._encode([tuple(args) for args in calls], callbacks),
+            "many": many,
+            "shared": shared,
+            "pick": pick,
             "kwargs": self._encode(dict(kwargs), callbacks),
         }
         try:
@@ -254,17 +298,32 @@ class Submission:
             raise GradingError("this object belongs to a worker that has been restarted")
         return {"ref": obj.ref}
 
-    def _encode(self, value: Any, callbacks: dict[int, Callable[..., Any]]) -> Any:
+    def _encode(
+        self, value: Any, callbacks: dict[int, Callable[..., Any]], plan: Plan | None = None
+    ) -> Any:
+        return wire.encode(value, self._fallback(callbacks, plan))
+
+    def _fallback(
+        self, callbacks: dict[int, Callable[..., Any]], plan: Plan | None = None
+    ) -> Callable[[Any], Any]:
+        """How what is not plain data is sent: by reference, or as a callable."""
+
         def fallback(item: Any) -> Any:
             if type(item) is RemoteObject:
                 return {"r": self._ref(item)["ref"], "type": item.type_name}
+            if type(item) is Step:
+                return {"o": item.index_in(plan)}
+            if type(item) is Answered:
+                callbacks[len(callbacks) + 1] = item.function
+                known = [[tuple(args), value] for args, value in item.answers.items()]
+                return {"c": len(callbacks), "known": wire.encode(known, fallback)}
             if callable(item):
                 callback_id = len(callbacks) + 1
                 callbacks[callback_id] = item
                 return {"c": callback_id}
             raise GradingError(f"cannot send {type(item).__name__} to student code")
 
-        return wire.encode(value, fallback)
+        return fallback
 
     def _decode(self, data: Any, callbacks: dict[int, Callable[..., Any]]) -> Any:
         generation = self._transport.generation
@@ -272,9 +331,110 @@ class Submission:
         def on_ref(ref: int, type_name: str) -> RemoteObject:
             return RemoteObject(ref, type_name, generation)
 
-        def on_callable(callback_id: int) -> Any:
-            if callback_id not in callbacks:
+        def on_callable(callback_id: int, known: Any) -> Any:
+            if callback_id not in callbacks or known is not None:
                 raise wire.WireError("unknown callable reference")
             return callbacks[callback_id]
 
         return wire.decode(data, on_ref, on_callable)
+
+
+class Step:
+    """One step of a ``Plan``: its ``value`` can be read once the plan has run."""
+
+    def __init__(self, plan: Plan, index: int) -> None:
+        self.plan = plan
+        self.index = index
+
+    def index_in(self, plan: Plan | None) -> int:
+        if plan is not self.plan:
+            raise GradingError("a plan step can only be used in its own plan")
+        return self.index
+
+    @property
+    def value(self) -> Any:
+        return self.plan.result(self.index)
+
+
+class Plan:
+    """Calls to the student's code, recorded first and then sent in one round trip.
+
+    Each step calls a top-level name, calls a method or reads an attribute; its
+    target and its arguments may be the results of earlier steps, which stay
+    in the student's process. The steps run in order and the first one that
+    raises ends the plan: reading the ``value`` of that step, or of any later
+    one, raises its ``StudentError``. For expressions built from many small
+    operations (``Value`` nodes), where one round trip each would dominate.
+    """
+
+    def __init__(self, sub: Submission) -> None:
+        self.sub = sub
+        self.steps: list[Message] = []
+        self.names: list[str] = []
+        self.callbacks: dict[int, Callable[..., Any]] = {}
+        self.values: list[Any] | None = None
+        self.error: Message = {}
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Step:
+        return self._add("call", self.sub._name(name), None, args, kwargs, name)
+
+    def method(self, obj: RemoteObject | Step, name: str, *args: Any, **kwargs: Any) -> Step:
+        return self._add("call", self._target(obj), name, args, kwargs, name)
+
+    def get(self, obj: RemoteObject | Step, attr: str) -> Step:
+        return self._add("get", self._target(obj), attr, (), {}, attr)
+
+    def _target(self, obj: RemoteObject | Step) -> Message:
+        if type(obj) is Step:
+            return {"step": obj.index_in(self)}
+        return self.sub._ref(obj)  # type: ignore[arg-type]
+
+    def _add(
+        self,
+        do: str,
+        target: Message,
+        attr: str | None,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        name: str,
+    ) -> Step:
+        if self.values is not None:
+            raise GradingError("this plan has already run")
+        self.steps.append(
+            {
+                "do": do,
+                "target": target,
+                "attr": attr,
+                "args": self.sub._encode(tuple(args), self.callbacks, self),
+                "kwargs": self.sub._encode(dict(kwargs), self.callbacks, self),
+            }
+        )
+        self.names.append(name)
+        return Step(self, len(self.steps) - 1)
+
+    def run(self) -> None:
+        """Send every step; their values are read from the steps afterwards."""
+        reply = self.sub._request({"op": "plan", "steps": self.steps}, self.callbacks)
+        values = self.sub._decode(reply.get("value"), self.callbacks)
+        failed = reply.get("failed")
+        done = (
+            len(self.steps)
+            if failed is None
+            else failed.get("step")
+            if type(failed) is dict
+            else None
+        )
+        if type(values) is not list or len(values) != done:
+            raise wire.WireError("the worker sent a malformed plan result")
+        if failed is not None:
+            self.error = dict(failed.get("error") or {})
+        self.values = values
+
+    def result(self, index: int) -> Any:
+        if self.values is None:
+            raise GradingError("a plan step's value is read before the plan has run")
+        if index < len(self.values):
+            return self.values[index]
+        error = StudentError(self.error)
+        error.call = self.names[len(self.values)]
+        raise error

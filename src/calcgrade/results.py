@@ -47,6 +47,11 @@ class CheckResult:
     seconds: float = 0.0
     figures: tuple[Figure, ...] = ()
 
+    def to_dict(self) -> dict[str, Any]:
+        data = _fields(self)
+        data["figures"] = [_fields(figure) for figure in self.figures]
+        return data
+
 
 @dataclass(frozen=True)
 class ModuleResult:
@@ -68,11 +73,11 @@ class ModuleResult:
     exercises: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data["checks"] = [dataclasses.asdict(check) for check in self.checks]
-        for check in data["checks"]:
-            check["figures"] = list(check["figures"])
+        """Plain JSON data; figure data is shared with the result, not copied."""
+        data = _fields(self)
+        data["checks"] = [check.to_dict() for check in self.checks]
         data["load_notes"] = list(self.load_notes)
+        data["exercises"] = {name: dict(row) for name, row in self.exercises.items()}
         return data
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -92,6 +97,10 @@ class ModuleResult:
         )
         values["load_notes"] = tuple(data.get("load_notes", ()))
         return cls(**values)
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
 
 
 def summarise(checks: tuple[CheckResult, ...]) -> dict[str, dict[str, float]]:

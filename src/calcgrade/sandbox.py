@@ -37,6 +37,8 @@ import calcgrade_worker
 from calcgrade_worker import wire
 
 from .errors import GradingError
+from .font_cache import SANDBOX_PLACE as FONTS_IN_SANDBOX
+from .font_cache import font_cache
 from .handle import Message, StudentTimeout, WorkerDied
 
 WORKER_DIR = Path(calcgrade_worker.__file__).resolve().parent.parent
@@ -45,6 +47,7 @@ BOOT = (
     "from calcgrade_worker.zygote import main; main(sys.argv[2:])"
 )
 START_TIMEOUT_S = 30.0
+READ_CHUNK = 65536  # a pipe's capacity; a larger buffer costs an mmap per read
 PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
@@ -93,7 +96,8 @@ class ForkServer:
     def start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         if self.isolation == "strict":
-            argv = strict_command(theirs.fileno(), self.tmp_mb)
+            fonts = font_cache() if self.preload_plotting else None
+            argv = strict_command(theirs.fileno(), self.tmp_mb, fonts)
             self.uids = self.uids or UidBlock.claim()
             self.next_uid = self.uids.first
             workroot = "/tmp/calcgrade"
@@ -314,8 +318,12 @@ def in_sandbox(path: str, places: dict[str, str]) -> str:
     return path
 
 
-def strict_command(control_fd: int, tmp_mb: int) -> list[str]:
-    """The bubblewrap command line that starts the fork server under strict isolation."""
+def strict_command(control_fd: int, tmp_mb: int, fonts: Path | None = None) -> list[str]:
+    """The bubblewrap command line that starts the fork server under strict isolation.
+
+    ``fonts``, a folder with matplotlib's font list, is shown read-only (see
+    ``font_cache``).
+    """
     problem = strict_problem()
     if problem:
         raise GradingError(f"strict isolation is not available: {problem}")
@@ -357,6 +365,8 @@ def strict_command(control_fd: int, tmp_mb: int) -> list[str]:
                 made.add(parent)
                 argv += ["--perms", "0755", "--dir", parent]
         argv += ["--ro-bind", path, place]
+    if fonts is not None:
+        argv += ["--ro-bind", str(fonts), FONTS_IN_SANDBOX]
     argv += [
         "--ro-bind",
         str(WORKER_DIR / "calcgrade_worker"),
@@ -430,7 +440,7 @@ class Worker:
                 raise StudentTimeout(0)
             ready, _, _ = select.select([self._replies_fd], [], [], remaining)
             if ready:
-                chunk = os.read(self._replies_fd, 1 << 20)
+                chunk = os.read(self._replies_fd, READ_CHUNK)
                 if not chunk:
                     raise WorkerDied(self._death())
                 self._buffer += chunk

@@ -1,0 +1,221 @@
+"""Fewer round trips, same meaning: plans, shared arrays, picked results, answered callables.
+
+Each is checked through the in-process transport, which runs the same Session
+code as a sandboxed worker and passes the same encoded messages.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+
+from calcgrade.errors import GradingError
+from calcgrade.handle import Answered, RemoteObject, StudentError, Submission
+from calcgrade.inprocess import InProcessTransport
+from calcgrade_worker import wire
+
+
+class Counter:
+    """A transport that counts requests and callbacks."""
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self.inner = InProcessTransport(namespace, call_timeout_s=5)
+        self.generation = self.inner.generation
+        self.requests = 0
+        self.callbacks = 0
+
+    def request(self, message: dict[str, Any], on_callback: Any) -> dict[str, Any]:
+        self.requests += 1
+        json.dumps(message, allow_nan=False)  # what crosses is JSON
+
+        def counted(request: dict[str, Any]) -> dict[str, Any]:
+            self.callbacks += 1
+            return on_callback(request)
+
+        return self.inner.request(message, counted)
+
+
+class Node:
+    """A tiny Value-like class, as a student would write it."""
+
+    def __init__(self, data: float) -> None:
+        self.data = data
+
+    def __add__(self, other: Any) -> Any:
+        if isinstance(other, Node):
+            return Node(self.data + other.data)
+        if other == "boom":
+            raise ValueError("cannot add boom")
+        return NotImplemented
+
+    def double(self) -> Node:
+        return Node(2 * self.data)
+
+
+def submission(namespace: dict[str, Any]) -> tuple[Submission, Counter]:
+    transport = Counter(namespace)
+    return Submission(transport, {name: "value" for name in namespace}), transport
+
+
+# -- plans -----------------------------------------------------------------------------------
+
+
+def test_a_plan_runs_its_steps_in_one_round_trip() -> None:
+    sub, transport = submission({"Node": Node})
+    plan = sub.plan()
+    a, b = plan.call("Node", 1.5), plan.call("Node", 2.0)
+    total = plan.method(a, "__add__", b)
+    doubled = plan.method(total, "double")
+    data = plan.get(doubled, "data")
+    plan.run()
+    assert transport.requests == 1
+    assert data.value == 7.0
+    assert type(doubled.value) is RemoteObject and doubled.value.type_name == "Node"
+    # a kept result can be used in later requests
+    assert sub.get(doubled.value, "data") == 7.0
+
+
+def test_a_plan_stops_at_the_first_step_that_raises() -> None:
+    sub, _ = submission({"Node": Node})
+    plan = sub.plan()
+    a = plan.call("Node", 1.0)
+    odd = plan.method(a, "__add__", 3.0)  # returns NotImplemented: not an error
+    bad = plan.method(a, "__add__", "boom")
+    after = plan.get(a, "data")
+    plan.run()
+    assert type(odd.value) is RemoteObject and odd.value.type_name == "NotImplementedType"
+    for step in (bad, after):
+        with pytest.raises(StudentError, match="ValueError: cannot add boom") as raised:
+            step.value  # noqa: B018
+        assert raised.value.call == "__add__"
+
+
+def test_plan_misuse_is_a_grading_error() -> None:
+    sub, _ = submission({"Node": Node})
+    plan, other = sub.plan(), sub.plan()
+    step = plan.call("Node", 1.0)
+    with pytest.raises(GradingError, match="before the plan has run"):
+        step.value  # noqa: B018
+    with pytest.raises(GradingError, match="its own plan"):
+        other.method(step, "double")
+    plan.run()
+    with pytest.raises(GradingError, match="already run"):
+        plan.call("Node", 2.0)
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        "not a list",
+        [{"do": "exec", "target": {"name": "Node"}}],
+        [{"do": "get", "target": {"step": 0}, "attr": "data"}],  # no step 0 yet
+        [{"do": "call", "target": {"name": "Node"}, "args": {"t": [{"o": 5}]}}],
+    ],
+)
+def test_malformed_plans_are_refused(steps: Any) -> None:
+    transport = InProcessTransport({"Node": Node}, call_timeout_s=5)
+    with pytest.raises(wire.WireError):
+        transport.request({"op": "plan", "steps": steps}, lambda request: request)
+
+
+# -- call_many: shared arrays and picked results -----------------------------------------------
+
+
+def test_shared_arrays_are_sent_once_and_each_call_gets_its_own_copy() -> None:
+    seen: list[np.ndarray] = []
+
+    def loss(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[float, str]:
+        X += 1.0  # a careless student changes an input in place
+        seen.append(X)
+        return float(params["w"].sum() + X.sum()), "extra"
+
+    sub, transport = submission({"loss": loss})
+    X, w = np.zeros(3), np.ones(2)
+    calls = [({"w": w * k}, X) for k in range(4)]
+    encoded, shared = wire.encode_sharing(calls, lambda item: item)
+    assert shared == [wire.encode(X, lambda item: item)]  # X once, each w distinct
+    assert all(call["t"][1] == {"k": 0} for call in encoded)
+    assert sub.call_many("loss", calls, pick=0) == [3.0, 5.0, 7.0, 9.0]
+    assert transport.requests == 1
+    assert len({id(x) for x in seen}) == 4 and all((x == 1.0).all() for x in seen)
+    assert (X == 0.0).all()
+
+
+def test_pick_that_fails_is_the_students_error() -> None:
+    sub, _ = submission({"f": lambda x: float(x)})
+    with pytest.raises(StudentError, match="not subscriptable"):
+        sub.call_many("f", [(1.0,), (2.0,)], pick=0)
+
+
+def test_shared_and_step_references_are_refused_where_they_do_not_belong() -> None:
+    for data in ({"k": 0}, {"o": 0}):
+        with pytest.raises(wire.WireError):
+            wire.decode(data, lambda ref, name: None, lambda cid, known: None, shared=None)
+    with pytest.raises(wire.WireError, match="shared value must be an array"):
+        wire.decode({"k": 0}, lambda ref, name: None, lambda cid, known: None, shared=[[1]])
+
+
+def test_the_grader_refuses_step_shared_and_answered_nodes_from_the_worker() -> None:
+    sub, _ = submission({})
+    for data in ({"k": 0}, {"o": 0}, {"c": 1, "known": []}):
+        with pytest.raises(wire.WireError):
+            sub._decode(data, {1: print})
+
+
+# -- answered callables -------------------------------------------------------------------------
+
+
+def chain_rule(fs: list[Any], dfs: list[Any], x: float) -> tuple[float, float]:
+    value, slope = x, 1.0
+    for f, df in zip(fs, dfs, strict=True):
+        slope *= df(value)
+        value = f(value)
+    return value, slope
+
+
+def test_answered_points_need_no_callback_and_give_the_same_values() -> None:
+    sub, transport = submission({"chain_rule": chain_rule})
+    f, df = (lambda u: 3.0 * u + 1.0), (lambda u: 3.0)
+    g, dg = (lambda u: u * u), (lambda u: 2.0 * u)
+    plain = sub.call("chain_rule", [f, g], [df, dg], 2.0)
+    callbacks = transport.callbacks
+    assert callbacks == 4
+    answered = sub.call(
+        "chain_rule",
+        [Answered.at(f, [2.0]), Answered.at(g, [7.0])],
+        [Answered.at(df, [2.0]), Answered.at(dg, [7.0])],
+        2.0,
+    )
+    assert answered == plain == (49.0, 42.0)
+    assert transport.callbacks == callbacks  # no round trip for the answered points
+    # elsewhere, the grader's function is called back as usual
+    assert sub.call("chain_rule", [Answered.at(g, [1.0])], [Answered.at(dg, [1.0])], 3.0) == (
+        9.0,
+        6.0,
+    )
+    assert transport.callbacks == callbacks + 2
+
+
+def test_answer_keys_are_exact() -> None:
+    assert wire.answer_key((0.0,)) != wire.answer_key((-0.0,))
+    assert wire.answer_key((np.float64(1.5),)) == wire.answer_key((1.5,))
+    assert wire.answer_key((2,)) != wire.answer_key((2.0,))
+    for odd in ((True,), (np.float32(1.5),), (np.array(1.5),), ("1.5",)):
+        assert wire.answer_key(odd) is None
+
+
+@pytest.mark.parametrize(
+    "known",
+    [
+        "not a list",
+        [[{"t": ["x"]}, 1.0]],
+        [[{"t": [1.0]}, "text"]],
+        [[{"t": [1.0]}]],
+    ],
+)
+def test_malformed_answers_are_refused(known: Any) -> None:
+    with pytest.raises(wire.WireError):
+        wire.decode({"c": 1, "known": known}, lambda ref, name: None, lambda cid, known: None)
