@@ -12,6 +12,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -154,6 +155,32 @@ def test_a_worker_that_cannot_start_is_ungraded_not_zero(
     assert row["status"].startswith("t1_squares: ungraded (the worker process would not start")
     assert "ungraded 1" in output
     assert not (tmp_path / "out" / "results" / "ann.json").exists()
+
+
+def test_a_server_lost_while_grading_means_grading_again_not_a_failed_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every grading thread shares one fork server. If it goes away in the middle of a
+    submission and takes the worker with it (as under strict isolation), what the
+    checks saw of that worker is discarded and the submission is graded again."""
+    from calcgrade.sandbox import WorkerTransport
+
+    folder = make_class(tmp_path / "class", {"ann": GOOD, "ben": GOOD})
+    real = WorkerTransport.request
+    lost: list[int] = []
+
+    def losing_the_server(self: WorkerTransport, *args: Any) -> Any:
+        if not lost and self.worker is not None and self.worker.pid is not None:
+            lost.append(self.worker.pid)
+            self.worker.server.close()
+            os.kill(self.worker.pid, signal.SIGKILL)
+        return real(self, *args)
+
+    monkeypatch.setattr(WorkerTransport, "request", losing_the_server)
+    code, output = grade(str(folder), "--out", str(tmp_path / "out"), "-j", "2")
+    assert code == 0 and len(lost) == 1
+    assert [row["total"] for row in read_gradebook(tmp_path / "out")] == ["5", "5"]
+    assert "graded 2, reused 0, ungraded 0" in output
 
 
 def test_kill_9_in_the_middle_then_rerun_gives_the_same_gradebook(tmp_path: Path) -> None:

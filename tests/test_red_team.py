@@ -455,9 +455,7 @@ def test_a_python_under_tmp_moves_out_of_the_worker_s_private_tmp() -> None:
     assert in_sandbox("/usr/bin/python3", places) == "/usr/bin/python3"
 
 
-def test_matplotlib_s_font_list_comes_read_only_from_outside(
-    tiny: Course, tmp_path: Path
-) -> None:
+def test_matplotlib_s_font_list_comes_read_only_from_outside(tiny: Course, tmp_path: Path) -> None:
     """A plotting fork server does not list the fonts itself (no fc-list, no temporary
     cache): it copies the list made outside, which the sandbox shows read-only."""
     forks = ForkServer("strict", preload_plotting=True)

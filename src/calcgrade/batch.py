@@ -12,11 +12,10 @@ fingerprint of what they show, and redrawn only when it changes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import queue
 import re
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -39,7 +38,6 @@ from .results import ModuleResult
 from .runner import Options, grade_file, load_grader, load_reference
 from .sandbox import ForkServer
 
-SERVER_WAIT_S = 60.0  # how long a grading thread waits for a warm server to start
 SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -78,9 +76,6 @@ class Batch:
         self.options = options
         self.workers = max(1, workers)
         self.all_modules = all_modules
-        self._idle: queue.Queue[ForkServer] = queue.Queue()
-        self._servers: list[ForkServer] = []
-        self._lock = threading.Lock()
 
     def result_path(self, entry: Entry) -> Path:
         name = safe_name(entry.student)
@@ -106,40 +101,15 @@ class Batch:
             return None
         return None
 
-    def _new_server(self) -> ForkServer:
-        server = ForkServer(self.options.isolation, preload_plotting=True)
-        with self._lock:
-            self._servers.append(server)
-        return server
-
-    def _warm_up(self) -> None:
-        """Start a fork server, so that grading finds it warm.
-
-        Run on the pool's own threads, which live as long as the batch: bubblewrap
-        dies with the thread that started it (--die-with-parent follows the thread).
-        """
-        server = self._new_server()
-        try:
-            server.start()
-        except GradingError:
-            server.close()  # it starts again on first use, and reports if it cannot
-        self._idle.put(server)
-
-    def _grade(self, entry: Entry) -> ModuleResult:
+    def _grade(self, entry: Entry, server: ForkServer) -> ModuleResult:
         for attempt in range(2):
+            generation = server.generation
             try:
-                server = self._idle.get(timeout=SERVER_WAIT_S)
-            except queue.Empty:
-                server = self._new_server()
-            try:
-                result = grade_file(self.course, entry.module, entry.path, self.options, server)
+                return grade_file(self.course, entry.module, entry.path, self.options, server)
             except GradingError:
-                server.close()
+                server.restart(generation)  # unless another thread did already
                 if attempt == 1:
                     raise
-                continue
-            self._idle.put(server)
-            return result
         raise AssertionError("unreachable")
 
     def _save(self, entry: Entry, key: str, result: ModuleResult) -> None:
@@ -149,9 +119,6 @@ class Batch:
 
     def run(self, folder: ClassFolder, progress: Callable[[Entry, str], None]) -> BatchResult:
         started = time.monotonic()
-        for module in self.modules:  # import graders once, before the threads start
-            load_grader(self.course, module)
-            load_reference(self.course, module)
         for stale in (self.out / "results").rglob(".*.tmp"):  # left by a killed run
             stale.unlink(missing_ok=True)
         outcome = BatchResult(rows=[], problems=list(folder.problems))
@@ -166,11 +133,37 @@ class Batch:
                 results[(entry.student, entry.module)] = previous
                 outcome.reused += 1
                 progress(entry, "reused")
+        if todo:
+            self._grade_all(todo, outcome, results, progress)
+        outcome.rows = self._rows(folder, results, outcome.ungraded)
+        outcome.seconds = time.monotonic() - started
+        self._write_outputs(outcome)
+        return outcome
+
+    def _grade_all(
+        self,
+        todo: list[tuple[Entry, str]],
+        outcome: BatchResult,
+        results: dict[tuple[str, str], ModuleResult],
+        progress: Callable[[Entry, str], None],
+    ) -> None:
+        """Grade in parallel threads, saving each result as it comes.
+
+        One fork server serves every thread. It is launched from this thread,
+        which outlives the grading (bubblewrap dies with the thread that
+        started it), and warms up while the graders are imported.
+        """
+        server = ForkServer(self.options.isolation, preload_plotting=True)
         try:
+            with contextlib.suppress(GradingError):  # reported by the first submission
+                server.launch()
+            for module in self.modules:  # import graders once, before the threads start
+                load_grader(self.course, module)
+                load_reference(self.course, module)
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
-                for _ in range(min(self.workers, len(todo))):
-                    pool.submit(self._warm_up)
-                futures = {pool.submit(self._grade, entry): (entry, key) for entry, key in todo}
+                futures = {
+                    pool.submit(self._grade, entry, server): (entry, key) for entry, key in todo
+                }
                 for future in as_completed(futures):
                     entry, key = futures[future]
                     try:
@@ -184,12 +177,7 @@ class Batch:
                     outcome.graded.append((entry, result))
                     progress(entry, "graded")
         finally:
-            for server in self._servers:
-                server.close()
-        outcome.rows = self._rows(folder, results, outcome.ungraded)
-        outcome.seconds = time.monotonic() - started
-        self._write_outputs(outcome)
-        return outcome
+            server.close()
 
     def _rows(
         self,

@@ -101,7 +101,12 @@ def grade_file(
     if server is None:
         server = ForkServer(options.isolation)
     try:
-        return _grade_source(course, module, source, options, server)
+        server.start()
+        generation = server.generation
+        result = _grade_source(course, module, source, options, server)
+        if server.generation != generation:  # its worker may have gone with the server
+            raise GradingError("the worker server stopped while grading")
+        return result
     finally:
         if own_server:
             server.close()

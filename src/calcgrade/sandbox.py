@@ -77,7 +77,13 @@ class CappedOutput:
 
 
 class ForkServer:
-    """A running fork server (basic or strict) and the workers it spawns."""
+    """A running fork server (basic or strict) and the workers it spawns.
+
+    One server serves any number of grading threads: spawning and killing go
+    through its control socket one at a time. ``generation`` counts the times
+    it was closed: a grader that sees it change while grading knows that the
+    server, and maybe its worker with it, went away under it.
+    """
 
     def __init__(
         self, isolation: str = "basic", tmp_mb: int = 256, preload_plotting: bool = False
@@ -92,47 +98,79 @@ class ForkServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.control: socket.socket | None = None
         self.host_dir: str | None = None
+        self.generation = 0
+        self._ready = False
+        self._lock = threading.RLock()
+
+    def launch(self) -> None:
+        """Start the server process without waiting for it (see ``start``).
+
+        bubblewrap dies with the thread that started it: launch from a thread
+        that outlives the grading.
+        """
+        with self._lock:
+            if self.control is not None:
+                return
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            if self.isolation == "strict":
+                fonts = font_cache() if self.preload_plotting else None
+                argv = strict_command(theirs.fileno(), self.tmp_mb, fonts)
+                self.uids = self.uids or UidBlock.claim()
+                self.next_uid = self.uids.first
+                workroot = "/tmp/calcgrade"
+            else:
+                self.host_dir = tempfile.mkdtemp(prefix="calcgrade-")
+                workroot = self.host_dir
+                argv = [sys.executable, "-I", "-c", BOOT, str(WORKER_DIR)]
+            argv += [str(theirs.fileno()), workroot]
+            argv += ["plotting"] if self.preload_plotting else []
+            try:
+                self.process = subprocess.Popen(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    pass_fds=(theirs.fileno(),),
+                    env=worker_env(),
+                    cwd=self.host_dir or "/",
+                    start_new_session=True,
+                )
+            except OSError as error:
+                raise GradingError(f"could not start the worker server: {error}") from None
+            finally:
+                theirs.close()
+            self.control = ours
+            self._ready = False
 
     def start(self) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        if self.isolation == "strict":
-            fonts = font_cache() if self.preload_plotting else None
-            argv = strict_command(theirs.fileno(), self.tmp_mb, fonts)
-            self.uids = self.uids or UidBlock.claim()
-            self.next_uid = self.uids.first
-            workroot = "/tmp/calcgrade"
-        else:
-            self.host_dir = tempfile.mkdtemp(prefix="calcgrade-")
-            workroot = self.host_dir
-            argv = [sys.executable, "-I", "-c", BOOT, str(WORKER_DIR)]
-        argv += [str(theirs.fileno()), workroot]
-        argv += ["plotting"] if self.preload_plotting else []
-        try:
-            self.process = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                pass_fds=(theirs.fileno(),),
-                env=worker_env(),
-                cwd=self.host_dir or "/",
-                start_new_session=True,
-            )
-        except OSError as error:
-            raise GradingError(f"could not start the worker server: {error}") from None
-        finally:
-            theirs.close()
-        self.control = ours
-        ours.settimeout(START_TIMEOUT_S)
-        try:
-            ready = self._reply()
-        except GradingError:
-            err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
-            self.close()
-            raise GradingError(f"the worker server did not start: {err.strip()[-500:]}") from None
-        if not ready.get("ready"):
-            raise GradingError("the worker server did not start")
-        ours.settimeout(10.0)
+        """Start the server (if not launched yet) and wait until it is ready."""
+        with self._lock:
+            self.launch()
+            if self._ready:
+                return
+            assert self.control is not None and self.process is not None
+            self.control.settimeout(START_TIMEOUT_S)
+            try:
+                ready = self._reply()
+            except GradingError:
+                stderr = self.process.stderr
+                err = stderr.read().decode(errors="replace") if stderr else ""
+                self.close()
+                raise GradingError(
+                    f"the worker server did not start: {err.strip()[-500:]}"
+                ) from None
+            if not ready.get("ready"):
+                self.close()
+                raise GradingError("the worker server did not start")
+            self.control.settimeout(10.0)
+            self._ready = True
+
+    def restart(self, generation: int) -> None:
+        """Close the server unless it was closed since ``generation``; the next
+        spawn starts it again."""
+        with self._lock:
+            if self.generation == generation:
+                self.close()
 
     def _reply(self) -> Message:
         assert self.control is not None
@@ -146,66 +184,71 @@ class ForkServer:
 
     def spawn(self, limits: dict[str, int]) -> tuple[int, int | None, int, int, int]:
         """Fork a worker; return (pid, uid, request fd, reply fd, output fd)."""
-        if self.control is None:
+        with self._lock:
             self.start()
-        assert self.control is not None
-        uid = None
-        if self.uids is not None:
-            uid = self.next_uid
-            self.next_uid = self.uids.first + (uid - self.uids.first + 1) % UidBlock.SIZE
-            limits = {**limits, "processes": 64}
-        to_r, to_w = os.pipe()
-        from_r, from_w = os.pipe()
-        out_r, out_w = os.pipe()
-        request = {
-            "op": "spawn",
-            "uid": uid,
-            "limits": limits,
-            "env": worker_env(),
-            "private_tmp_bytes": self.tmp_mb * 1024 * 1024 if uid is not None else 0,
-        }
-        try:
-            socket.send_fds(self.control, [json.dumps(request).encode()], [to_r, from_w, out_w])
-            reply = self._reply()
-        except OSError as error:
-            for fd in (to_w, from_r, out_r):
-                os.close(fd)
-            raise GradingError(f"the worker server failed: {error}") from None
-        finally:
-            for fd in (to_r, from_w, out_w):
-                os.close(fd)
+            assert self.control is not None
+            uid = None
+            if self.uids is not None:
+                uid = self.next_uid
+                self.next_uid = self.uids.first + (uid - self.uids.first + 1) % UidBlock.SIZE
+                limits = {**limits, "processes": 64}
+            to_r, to_w = os.pipe()
+            from_r, from_w = os.pipe()
+            out_r, out_w = os.pipe()
+            request = {
+                "op": "spawn",
+                "uid": uid,
+                "limits": limits,
+                "env": worker_env(),
+                "private_tmp_bytes": self.tmp_mb * 1024 * 1024 if uid is not None else 0,
+            }
+            try:
+                socket.send_fds(self.control, [json.dumps(request).encode()], [to_r, from_w, out_w])
+                reply = self._reply()
+            except OSError as error:
+                for fd in (to_w, from_r, out_r):
+                    os.close(fd)
+                raise GradingError(f"the worker server failed: {error}") from None
+            finally:
+                for fd in (to_r, from_w, out_w):
+                    os.close(fd)
         if not reply.get("ok"):
             raise GradingError(f"the worker server refused: {reply.get('error')}")
         return int(reply["pid"]), uid, to_w, from_r, out_r
 
     def kill(self, pid: int, uid: int | None) -> int | None:
         """Kill a worker (and, strict, every process of its uid); its wait status."""
-        if self.control is None:
-            return None
-        try:
-            self.control.send(json.dumps({"op": "kill", "pid": pid, "uid": uid}).encode())
-            return int(self._reply().get("status", 0))
-        except (OSError, GradingError):
-            self.close()  # an unresponsive server is killed whole, from outside
-            return None
+        with self._lock:
+            if self.control is None or not self._ready:
+                return None
+            try:
+                self.control.send(json.dumps({"op": "kill", "pid": pid, "uid": uid}).encode())
+                return int(self._reply().get("status", 0))
+            except (OSError, GradingError):
+                self.close()  # an unresponsive server is killed whole, from outside
+                return None
 
     def close(self) -> None:
-        if self.control is not None:
-            self.control.close()
-            self.control = None
-        if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-            if self.process.stderr:
-                self.process.stderr.close()
-            self.process = None
-        if self.host_dir:
-            shutil.rmtree(self.host_dir, ignore_errors=True)
-            self.host_dir = None
-        if self.uids is not None:
-            self.uids.release()
-            self.uids = None
+        with self._lock:
+            self._ready = False
+            if self.process is not None:
+                self.generation += 1
+            if self.control is not None:
+                self.control.close()
+                self.control = None
+            if self.process is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+                if self.process.stderr:
+                    self.process.stderr.close()
+                self.process = None
+            if self.host_dir:
+                shutil.rmtree(self.host_dir, ignore_errors=True)
+                self.host_dir = None
+            if self.uids is not None:
+                self.uids.release()
+                self.uids = None
 
 
 class UidBlock:
