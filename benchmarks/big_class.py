@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from calcgrade.sandbox import UidBlock
+from calcgrade.forkserver import UidBlock
 
 ROOT = Path(__file__).resolve().parents[1]
 CALCGRADE = str(Path(sys.executable).parent / "calcgrade")

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from calcgrade.cli import cli
 from calcgrade.errors import GradingError
-from calcgrade.sandbox import ForkServer
+from calcgrade.forkserver import ForkServer
 
 from .conftest import ROOT
 
@@ -226,7 +226,7 @@ def test_kill_9_in_the_middle_then_rerun_gives_the_same_gradebook(tmp_path: Path
 
 
 def test_strict_batch_with_warm_servers_grades_every_submission(tmp_path: Path) -> None:
-    from calcgrade.sandbox import strict_problem
+    from calcgrade.forkserver import strict_problem
 
     if strict_problem():
         if os.environ.get("CI"):

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from calcgrade.config import Course, load_course
+from calcgrade.forkserver import ForkServer, strict_problem
 from calcgrade.results import ModuleResult
 from calcgrade.runner import Options, grade_file
-from calcgrade.sandbox import ForkServer, strict_problem
 
 from .conftest import ROOT
 
@@ -444,7 +444,7 @@ def test_tmp_is_private_to_each_submission(
 
 
 def test_a_python_under_tmp_moves_out_of_the_worker_s_private_tmp() -> None:
-    from calcgrade.sandbox import in_sandbox, sandbox_places
+    from calcgrade.forkserver import in_sandbox, sandbox_places
 
     places = sandbox_places(["/root/.pyenv/versions/3.11.7", "/tmp/ci/.venv"])
     assert places == {

@@ -6,25 +6,77 @@ inside a notebook to run a module's checks on the functions they defined.
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .checks import CheckFailure, Context, Grader
-from .compare import diagnose, matches, mismatch, mismatch_dict, mismatch_steps, require_close
-from .config import Tolerance, load_course
-from .errors import CalcgradeError, ConfigError, GradingError, SubmissionError
-from .expect import as_array, as_dict, as_float, as_int, as_tuple, describe
-from .handle import Answered, Called, Plan, RemoteObject, Step, StudentError, Submission
-from .nbgrader_support import Points, stderr_to_stdout
-from .numerics import (
-    away_from_kinks,
-    central_gradient,
-    central_gradient_many,
-    relative_error,
-    step_sizes,
-)
-from .results import CheckResult, ModuleResult
+if TYPE_CHECKING:
+    from .checks import CheckFailure, Context, Grader
+    from .compare import diagnose, matches, mismatch, mismatch_dict, mismatch_steps, require_close
+    from .config import Tolerance
+    from .errors import CalcgradeError, ConfigError, GradingError, SubmissionError
+    from .expect import as_array, as_dict, as_float, as_int, as_tuple, describe
+    from .handle import Answered, Called, Plan, RemoteObject, Step, StudentError, Submission
+    from .nbgrader_support import Points
+    from .numerics import (
+        away_from_kinks,
+        central_gradient,
+        central_gradient_many,
+        relative_error,
+        step_sizes,
+    )
+    from .results import CheckResult, ModuleResult
+
+# Names load on first use (PEP 562): a command that needs none of them, or
+# launches a fork server first, does not wait for NumPy or pydantic.
+_HOMES = {
+    "CheckFailure": "checks",
+    "Context": "checks",
+    "Grader": "checks",
+    "diagnose": "compare",
+    "matches": "compare",
+    "mismatch": "compare",
+    "mismatch_dict": "compare",
+    "mismatch_steps": "compare",
+    "require_close": "compare",
+    "Tolerance": "config",
+    "CalcgradeError": "errors",
+    "ConfigError": "errors",
+    "GradingError": "errors",
+    "SubmissionError": "errors",
+    "as_array": "expect",
+    "as_dict": "expect",
+    "as_float": "expect",
+    "as_int": "expect",
+    "as_tuple": "expect",
+    "describe": "expect",
+    "Answered": "handle",
+    "Called": "handle",
+    "Plan": "handle",
+    "RemoteObject": "handle",
+    "Step": "handle",
+    "StudentError": "handle",
+    "Submission": "handle",
+    "Points": "nbgrader_support",
+    "away_from_kinks": "numerics",
+    "central_gradient": "numerics",
+    "central_gradient_many": "numerics",
+    "relative_error": "numerics",
+    "step_sizes": "numerics",
+    "CheckResult": "results",
+    "ModuleResult": "results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'calcgrade' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 
@@ -87,7 +139,8 @@ def check(
         from calcgrade import check
         check("m1_derivatives", globals(), exercise="derivative")
     """
-    from .config import find_course
+    from .config import find_course, load_course
+    from .nbgrader_support import Points, stderr_to_stdout
     from .report import print_report
     from .runner import Options, check_namespace
 

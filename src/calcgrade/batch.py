@@ -25,6 +25,7 @@ from pathlib import Path
 from .classdir import ClassFolder, Entry
 from .config import Course
 from .errors import GradingError, SubmissionError
+from .forkserver import ForkServer
 from .gradebook import Row, feedback_markdown, gradebook_csv, write_atomically
 from .html_report import (
     Audience,
@@ -36,7 +37,6 @@ from .html_report import (
 )
 from .results import ModuleResult
 from .runner import Options, grade_file, load_grader, load_reference
-from .sandbox import ForkServer
 
 SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -117,7 +117,14 @@ class Batch:
         text = json.dumps(data, allow_nan=False, separators=(",", ":"))  # C encoder: no indent
         write_atomically(self.result_path(entry), text)
 
-    def run(self, folder: ClassFolder, progress: Callable[[Entry, str], None]) -> BatchResult:
+    def run(
+        self,
+        folder: ClassFolder,
+        progress: Callable[[Entry, str], None],
+        server: ForkServer | None = None,
+    ) -> BatchResult:
+        """Grade what is not graded yet, in parallel threads, all served by ``server``
+        (launched from a thread that outlives the batch; by default, this one)."""
         started = time.monotonic()
         for stale in (self.out / "results").rglob(".*.tmp"):  # left by a killed run
             stale.unlink(missing_ok=True)
@@ -134,7 +141,13 @@ class Batch:
                 outcome.reused += 1
                 progress(entry, "reused")
         if todo:
-            self._grade_all(todo, outcome, results, progress)
+            own = server is None
+            server = server or ForkServer(self.options.isolation, preload_plotting=True)
+            try:
+                self._grade_all(todo, outcome, results, progress, server)
+            finally:
+                if own:
+                    server.close()
         outcome.rows = self._rows(folder, results, outcome.ungraded)
         outcome.seconds = time.monotonic() - started
         self._write_outputs(outcome)
@@ -146,38 +159,29 @@ class Batch:
         outcome: BatchResult,
         results: dict[tuple[str, str], ModuleResult],
         progress: Callable[[Entry, str], None],
+        server: ForkServer,
     ) -> None:
-        """Grade in parallel threads, saving each result as it comes.
-
-        One fork server serves every thread. It is launched from this thread,
-        which outlives the grading (bubblewrap dies with the thread that
-        started it), and warms up while the graders are imported.
-        """
-        server = ForkServer(self.options.isolation, preload_plotting=True)
-        try:
-            with contextlib.suppress(GradingError):  # reported by the first submission
-                server.launch()
-            for module in self.modules:  # import graders once, before the threads start
-                load_grader(self.course, module)
-                load_reference(self.course, module)
-            with ThreadPoolExecutor(max_workers=self.workers) as pool:
-                futures = {
-                    pool.submit(self._grade, entry, server): (entry, key) for entry, key in todo
-                }
-                for future in as_completed(futures):
-                    entry, key = futures[future]
-                    try:
-                        result = future.result()
-                    except (GradingError, SubmissionError) as error:
-                        outcome.ungraded.append((entry, str(error)))
-                        progress(entry, "ungraded")
-                        continue
-                    self._save(entry, key, result)
-                    results[(entry.student, entry.module)] = result
-                    outcome.graded.append((entry, result))
-                    progress(entry, "graded")
-        finally:
-            server.close()
+        """Grade in parallel threads, saving each result as it comes; one fork
+        server serves every thread, warming up while the graders are imported."""
+        with contextlib.suppress(GradingError):  # reported by the first submission
+            server.launch()  # bubblewrap dies with the thread that starts it: this one
+        for module in self.modules:  # import graders once, before the threads start
+            load_grader(self.course, module)
+            load_reference(self.course, module)
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            futures = {pool.submit(self._grade, entry, server): (entry, key) for entry, key in todo}
+            for future in as_completed(futures):
+                entry, key = futures[future]
+                try:
+                    result = future.result()
+                except (GradingError, SubmissionError) as error:
+                    outcome.ungraded.append((entry, str(error)))
+                    progress(entry, "ungraded")
+                    continue
+                self._save(entry, key, result)
+                results[(entry.student, entry.module)] = result
+                outcome.graded.append((entry, result))
+                progress(entry, "graded")
 
     def _rows(
         self,

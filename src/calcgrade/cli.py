@@ -6,27 +6,54 @@ not (bad config, unreadable submission, worker failure); 2 for usage errors.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .cli_options import course_option, selected_course
-from .errors import CalcgradeError
-from .gradescope_cli import gradescope
-from .nbgrader_course import nbgrader_group
-from .report import print_report, print_summary
-from .runner import Options, grade_file
-from .submission import infer_module, read_submission
+from .errors import CalcgradeError, GradingError
+from .forkserver import ForkServer, strict_problem
 
 if TYPE_CHECKING:
     from .batch import Batch, BatchResult
     from .classdir import ClassFolder, Entry
 
+# Each command imports what it needs when it runs: the grading ones first launch
+# their fork server, which warms up (NumPy, matplotlib) while the rest loads.
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose subgroups are imported only when used (click's documented pattern)."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module, name = self.lazy[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), name)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "gradescope": "calcgrade.gradescope_cli:gradescope",
+        "nbgrader": "calcgrade.nbgrader_course:nbgrader_group",
+    },
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="calcgrade")
 def cli() -> None:
     """Grade "Calculus for Machine Learning" exercises; feedback explains every lost point.
@@ -86,16 +113,26 @@ def check(
 
         calcgrade check m5_optimization.ipynb --html feedback.html
     """
-    loaded = selected_course(course)
-    if module is None:
-        module = infer_module(read_submission(path), list(loaded.spec.modules))
+    server = launched(ForkServer(isolation))
+    try:
+        from .report import print_report
+        from .runner import Options, grade_file
+        from .submission import infer_module, read_submission
+
+        loaded = selected_course(course)
         if module is None:
-            raise click.UsageError(
-                f"cannot tell which module {path.name} is for; pass --module "
-                f"(one of: {', '.join(loaded.spec.modules)})"
-            )
-    options = Options(seed=seed, public_only=public_only, exercise=exercise, isolation=isolation)
-    result = grade_file(loaded, module, path, options)
+            module = infer_module(read_submission(path), list(loaded.spec.modules))
+            if module is None:
+                raise click.UsageError(
+                    f"cannot tell which module {path.name} is for; pass --module "
+                    f"(one of: {', '.join(loaded.spec.modules)})"
+                )
+        options = Options(
+            seed=seed, public_only=public_only, exercise=exercise, isolation=isolation
+        )
+        result = grade_file(loaded, module, path, options, server)
+    finally:
+        server.close()
     if as_json:
         click.echo(result.to_json())
     else:
@@ -173,11 +210,6 @@ def grade(
 
         calcgrade grade examples/class --module m1_derivatives --out graded/
     """
-    from .batch import Batch
-    from .classdir import find_submissions
-    from .sandbox import strict_problem
-
-    loaded = selected_course(course)
     if module and all_modules:
         raise click.UsageError("give --module or --all, not both")
     problem = strict_problem()
@@ -187,6 +219,44 @@ def grade(
             click.echo(f"warning: grading with basic isolation: {problem}", err=True)
     elif isolation == "strict" and problem:
         raise CalcgradeError(f"strict isolation is not available: {problem}")
+    server = launched(ForkServer(isolation, preload_plotting=True))
+    try:
+        result, layout, modules = _grade_class(
+            class_dir, module, all_modules, out, workers, isolation, seed, html, course, server
+        )
+    finally:
+        server.close()
+    from .report import print_summary
+
+    print_summary(result, out, layout, isolation)
+    if layout == "nbgrader":
+        _write_nbgrader_gradebook(class_dir, modules, result)
+
+
+def launched(server: ForkServer) -> ForkServer:
+    """``server``, launched if it can be: if not, grading reports why."""
+    with contextlib.suppress(GradingError):
+        server.launch()
+    return server
+
+
+def _grade_class(
+    class_dir: Path,
+    module: str | None,
+    all_modules: bool,
+    out: Path,
+    workers: int,
+    isolation: str,
+    seed: int | None,
+    html: bool,
+    course: Path | None,
+    server: ForkServer,
+) -> tuple[BatchResult, str, list[str]]:
+    from .batch import Batch
+    from .classdir import find_submissions
+    from .runner import Options
+
+    loaded = selected_course(course)
     known = list(loaded.spec.modules)
     if module is not None:
         loaded.module(module)
@@ -201,12 +271,9 @@ def grade(
         folder.entries = [entry for entry in folder.entries if entry.module in modules]
         options = Options(seed=seed, isolation=isolation)
         batch = Batch(loaded, modules, out, options, workers, all_modules, html=html)
-        result = _run_with_progress(batch, folder)
+        return _run_with_progress(batch, folder, server), folder.layout, modules
     finally:
         folder.close()
-    print_summary(result, out, folder.layout, isolation)
-    if folder.layout == "nbgrader":
-        _write_nbgrader_gradebook(class_dir, modules, result)
 
 
 def _write_nbgrader_gradebook(class_dir: Path, modules: list[str], result: BatchResult) -> None:
@@ -223,7 +290,7 @@ def _write_nbgrader_gradebook(class_dir: Path, modules: list[str], result: Batch
                 click.echo(line)
 
 
-def _run_with_progress(batch: Batch, folder: ClassFolder) -> BatchResult:
+def _run_with_progress(batch: Batch, folder: ClassFolder, server: ForkServer) -> BatchResult:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -241,11 +308,7 @@ def _run_with_progress(batch: Batch, folder: ClassFolder) -> BatchResult:
         def advance(entry: Entry, what: str) -> None:
             progress.update(task, advance=1, description=f"{entry.student} ({what})")
 
-        return batch.run(folder, advance)
-
-
-cli.add_command(gradescope)
-cli.add_command(nbgrader_group)
+        return batch.run(folder, advance, server)
 
 
 def main() -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .config import Course, find_course, load_course
+if TYPE_CHECKING:
+    from .config import Course
 
 course_option = click.option(
     "--course",
@@ -20,6 +22,8 @@ course_option = click.option(
 
 def selected_course(path: Path | None) -> Course:
     """The course given by --course, else $CALCGRADE_COURSE, else the nearest one."""
+    from .config import find_course, load_course
+
     location = path or (
         Path(os.environ["CALCGRADE_COURSE"]) if "CALCGRADE_COURSE" in os.environ else None
     )

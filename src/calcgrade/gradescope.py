@@ -36,10 +36,10 @@ from typing import Any
 from . import __version__
 from .config import CONFIG_NAME, Course
 from .errors import CalcgradeError, ConfigError, GradingError, SubmissionError
+from .forkserver import ForkServer, strict_problem
 from .report import points
 from .results import CheckResult, ModuleResult
 from .runner import Options, grade_file
-from .sandbox import ForkServer, strict_problem
 from .submission import infer_module, read_submission
 
 ROOT_VARIABLE = "AUTOGRADER_ROOT"

@@ -24,10 +24,11 @@ from calcgrade_worker import wire
 from .checks import CheckDef, CheckFailure, Context, Grader
 from .config import Course
 from .errors import ConfigError, GradingError
+from .forkserver import ForkServer
 from .handle import NotDefined, StudentError, StudentTimeout, Submission, WorkerDied
 from .inprocess import InProcessTransport
 from .results import CheckResult, ModuleResult, Status, summarise
-from .sandbox import ForkServer, Worker, WorkerTransport
+from .sandbox import Worker, WorkerTransport
 from .submission import SourceFile, read_submission
 
 _loaded: dict[Path, ModuleType] = {}
