@@ -43,7 +43,7 @@ from calcgrade import (
     as_float,
     as_tuple,
     away_from_kinks,
-    central_gradient_many,
+    central_gradient_of_changes,
     describe,
     matches,
     mismatch,
@@ -571,15 +571,15 @@ def linear_numerical(
     """Central differences of sum(dZ * linear_forward(X, W, b)), the student's own forward."""
     what = "linear_forward(X, W, b)"
 
-    def losses(calls: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[float]:
-        outputs = sub.call_many("linear_forward", calls)
-        return [float(np.sum(dZ * as_array(out, what, dZ.shape))) for out in outputs]
+    def losses_of(position: int) -> Callable[[list[tuple[int, float]]], list[float]]:
+        def losses(changes: list[tuple[int, float]]) -> list[float]:
+            outputs = sub.call_varied("linear_forward", (X, W, b), (position,), changes)
+            return [float(np.sum(dZ * as_array(out, what, dZ.shape))) for out in outputs]
 
-    return (
-        central_gradient_many(lambda xs: losses([(x, W, b) for x in xs]), X),
-        central_gradient_many(lambda ws: losses([(X, w, b) for w in ws]), W),
-        central_gradient_many(lambda bs: losses([(X, W, bias) for bias in bs]), b),
-    )
+        return losses
+
+    numerical = [central_gradient_of_changes(losses_of(i), x) for i, x in enumerate((X, W, b))]
+    return numerical[0], numerical[1], numerical[2]
 
 
 @grader.check("linear-backward-gradient-check", exercise="linear_backward")
@@ -845,11 +845,11 @@ def mse_hidden(sub: Submission, ctx: Context) -> None:
 def mse_numerical(sub: Submission, pred: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Central differences of the student's own loss with respect to pred."""
 
-    def losses(points: list[np.ndarray]) -> list[float]:
-        values = sub.call_many("mse_loss", [(p, y) for p in points], pick=0)
+    def losses(changes: list[tuple[int, float]]) -> list[float]:
+        values = sub.call_varied("mse_loss", (pred, y), (0,), changes, pick=0)
         return [as_float(v, "mse_loss(pred, y) -> loss") for v in values]
 
-    return central_gradient_many(losses, pred)
+    return central_gradient_of_changes(losses, pred)
 
 
 @grader.check("mse-loss-gradient-check", exercise="mse_loss")
@@ -995,15 +995,14 @@ def mlp_hidden(sub: Submission, ctx: Context) -> None:
 def mlp_numerical(sub: Submission, params: Arrays, X: np.ndarray, y: np.ndarray) -> Arrays:
     """Central differences of the student's own loss, one parameter block at a time."""
 
-    def losses_of(key: str) -> Callable[[list[np.ndarray]], list[float]]:
-        def losses(values: list[np.ndarray]) -> list[float]:
-            calls = [({**params, key: value}, X, y) for value in values]
-            losses = sub.call_many("mlp_loss_and_grads", calls, pick=0)
-            return [as_float(v, "mlp_loss_and_grads(params, X, y) -> loss") for v in losses]
+    def losses_of(key: str) -> Callable[[list[tuple[int, float]]], list[float]]:
+        def losses(changes: list[tuple[int, float]]) -> list[float]:
+            values = sub.call_varied("mlp_loss_and_grads", (params, X, y), (0, key), changes, 0)
+            return [as_float(v, "mlp_loss_and_grads(params, X, y) -> loss") for v in values]
 
         return losses
 
-    return {key: central_gradient_many(losses_of(key), params[key]) for key in PARAM_KEYS}
+    return {key: central_gradient_of_changes(losses_of(key), params[key]) for key in PARAM_KEYS}
 
 
 @grader.check("mlp-gradient-check", exercise="mlp_loss_and_grads")

@@ -70,22 +70,24 @@ def test_missing_names_are_reported() -> None:
     assert result.checks[0].message == "`square` is not defined in your submission"
 
 
-def test_call_many_evaluates_each_argument_tuple_in_one_request() -> None:
+def test_call_varied_changes_one_entry_per_call_in_one_request() -> None:
     from calcgrade.handle import StudentError, Submission
     from calcgrade.inprocess import InProcessTransport
 
-    calls: list[float] = []
+    seen: list[list[float]] = []
 
-    def f(x: float, scale: float = 1.0) -> float:
-        calls.append(x)
-        if x < 0:
+    def f(x: np.ndarray, scale: float) -> float:
+        seen.append(x.tolist())
+        if x.min() < 0:
             raise ValueError("negative")
-        return x * scale
+        return float(x.sum() * scale)
 
     transport = InProcessTransport({"f": f}, call_timeout_s=5)
     sub = Submission(transport, {"f": "function"})
-    assert sub.call_many("f", [(1.0,), (2.0,), (np.float64(3.0),)], scale=2.0) == [2.0, 4.0, 6.0]
-    assert calls == [1.0, 2.0, 3.0]
+    x = np.array([1.0, 2.0])
+    assert sub.call_varied("f", (x, 2.0), (0,), [(0, 5.0), (1, 0.5)]) == [14.0, 3.0]
+    assert seen == [[5.0, 2.0], [1.0, 0.5]]  # each call changes one entry of its own copy
     with pytest.raises(StudentError, match="ValueError: negative") as raised:
-        sub.call_many("f", [(1.0,), (-1.0,)])
+        sub.call_varied("f", (x, 2.0), (0,), [(0, 3.0), (0, -1.0)])
     assert raised.value.call == "f"
+    assert x.tolist() == [1.0, 2.0]

@@ -121,10 +121,10 @@ def test_malformed_plans_are_refused(steps: Any) -> None:
         transport.request({"op": "plan", "steps": steps}, lambda request: request)
 
 
-# -- call_many: shared arrays and picked results -----------------------------------------------
+# -- call_varied: the arguments cross once ---------------------------------------------------------
 
 
-def test_shared_arrays_are_sent_once_and_each_call_gets_its_own_copy() -> None:
+def test_varied_calls_each_get_their_own_copy_of_the_arguments() -> None:
     seen: list[np.ndarray] = []
 
     def loss(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[float, str]:
@@ -134,31 +134,44 @@ def test_shared_arrays_are_sent_once_and_each_call_gets_its_own_copy() -> None:
 
     sub, transport = submission({"loss": loss})
     X, w = np.zeros(3), np.ones(2)
-    calls = [({"w": w * k}, X) for k in range(4)]
-    encoded, shared = wire.encode_sharing(calls, lambda item: item)
-    assert shared == [wire.encode(X, lambda item: item)]  # X once, each w distinct
-    assert all(call["t"][1] == {"k": 0} for call in encoded)
-    assert sub.call_many("loss", calls, pick=0) == [3.0, 5.0, 7.0, 9.0]
+    changes = [(0, 5.0), (1, -1.0), (0, 0.0)]
+    assert sub.call_varied("loss", ({"w": w}, X), (0, "w"), changes, pick=0) == [9.0, 3.0, 4.0]
     assert transport.requests == 1
-    assert len({id(x) for x in seen}) == 4 and all((x == 1.0).all() for x in seen)
-    assert (X == 0.0).all()
+    assert len({id(x) for x in seen}) == 3 and all((x == 1.0).all() for x in seen)
+    assert (X == 0.0).all() and (w == 1.0).all()
 
 
 def test_pick_that_fails_is_the_students_error() -> None:
-    sub, _ = submission({"f": lambda x: float(x)})
+    sub, _ = submission({"f": lambda x: float(x.sum())})
     with pytest.raises(StudentError, match="not subscriptable"):
-        sub.call_many("f", [(1.0,), (2.0,)], pick=0)
+        sub.call_varied("f", (np.zeros(2),), (0,), [(0, 1.0)], pick=0)
 
 
-def test_shared_and_step_references_are_refused_where_they_do_not_belong() -> None:
-    for data in ({"k": 0}, {"o": 0}):
+@pytest.mark.parametrize(
+    "vary",
+    [
+        {"at": [0, "missing"], "index": [0], "value": [1.0]},
+        {"at": [0], "index": [7], "value": [1.0]},
+        {"at": [0], "index": [0, 1], "value": [1.0]},
+        {"at": [0], "index": ["0"], "value": [1.0]},
+        {"at": "0", "index": [0], "value": [1.0]},
+    ],
+)
+def test_malformed_changes_are_refused(vary: dict[str, Any]) -> None:
+    transport = InProcessTransport({"f": lambda x: x}, call_timeout_s=5)
+    args = wire.encode((np.zeros(2),), lambda item: item)
+    message = {"op": "call", "target": {"name": "f"}, "args": args, "vary": vary}
+    with pytest.raises(wire.WireError):
+        transport.request(message, lambda request: request)
+
+
+def test_step_references_are_refused_outside_a_plan() -> None:
+    for data in ({"o": 0}, {"k": 0}):
         with pytest.raises(wire.WireError):
-            wire.decode(data, lambda ref, name: None, lambda cid, known: None, shared=None)
-    with pytest.raises(wire.WireError, match="shared value must be an array"):
-        wire.decode({"k": 0}, lambda ref, name: None, lambda cid, known: None, shared=[[1]])
+            wire.decode(data, lambda ref, name: None, lambda cid, known: None)
 
 
-def test_the_grader_refuses_step_shared_and_answered_nodes_from_the_worker() -> None:
+def test_the_grader_refuses_step_and_answered_nodes_from_the_worker() -> None:
     sub, _ = submission({})
     for data in ({"k": 0}, {"o": 0}, {"c": 1, "known": []}):
         with pytest.raises(wire.WireError):

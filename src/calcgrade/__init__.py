@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .numerics import (
         away_from_kinks,
         central_gradient,
-        central_gradient_many,
+        central_gradient_of_changes,
         relative_error,
         step_sizes,
     )
@@ -61,7 +61,7 @@ _HOMES = {
     "Points": "nbgrader_support",
     "away_from_kinks": "numerics",
     "central_gradient": "numerics",
-    "central_gradient_many": "numerics",
+    "central_gradient_of_changes": "numerics",
     "relative_error": "numerics",
     "step_sizes": "numerics",
     "CheckResult": "results",
@@ -106,7 +106,7 @@ __all__ = [
     "as_tuple",
     "away_from_kinks",
     "central_gradient",
-    "central_gradient_many",
+    "central_gradient_of_changes",
     "check",
     "describe",
     "diagnose",

@@ -169,33 +169,35 @@ class Submission:
         """Like ``call``, and also return the arguments as they are afterwards."""
         return self._call(self._name(name), None, args, kwargs, keep=True)
 
-    def call_many(
+    def call_varied(
         self,
         name: str,
-        calls: list[tuple[Any, ...]],
+        args: tuple[Any, ...],
+        at: tuple[int | str, ...],
+        changes: list[tuple[int, float]],
         pick: int | str | None = None,
-        **kwargs: Any,
     ) -> list[Any]:
-        """Call ``name`` once per argument tuple, in one round trip; the results in order.
+        """Call ``name`` once per change, in one round trip; the results in order.
 
-        For finite differences: many evaluations of the student's function at
-        perturbed inputs cost one message instead of one each. An array passed
-        in several calls is sent once (each call still gets its own copy), and
-        with ``pick`` only ``result[pick]`` of each result comes back.
+        Each call gets a fresh copy of ``args`` in which the array at ``at`` (an
+        index into ``args``, then keys or indices inside it) has one entry, given
+        by its flat index, set to a new value. For finite differences: the
+        arguments cross once, not once per point. With ``pick``, only
+        ``result[pick]`` of each result comes back.
         """
         callbacks: dict[int, Callable[..., Any]] = {}
-        many, shared = wire.encode_sharing(
-            [tuple(args) for args in calls], self._fallback(callbacks)
-        )
         message = {
             "op": "call",
             "target": self._name(name),
             "attr": None,
             "keep": False,
-            "many": many,
-            "shared": shared,
+            "args": self._encode(tuple(args), callbacks),
+            "vary": {
+                "at": list(at),
+                "index": [int(index) for index, _ in changes],
+                "value": self._encode([float(value) for _, value in changes], callbacks),
+            },
             "pick": pick,
-            "kwargs": self._encode(dict(kwargs), callbacks),
         }
         try:
             reply = self._request(message, callbacks)
@@ -203,7 +205,7 @@ class Submission:
             error.call = name
             raise
         values = self._decode(reply.get("value"), callbacks)
-        if type(values) is not list or len(values) != len(calls):
+        if type(values) is not list or len(values) != len(changes):
             raise wire.WireError("the worker sent a malformed list of results")
         return values
 

@@ -24,31 +24,40 @@ def step_sizes(x: np.ndarray) -> np.ndarray:
 
 def central_gradient(f: Callable[[np.ndarray], Any], x: np.ndarray | float) -> np.ndarray:
     """Central differences of scalar ``f`` at ``x`` (any shape), in float64."""
-    return central_gradient_many(lambda points: [f(point) for point in points], x)
+    x = np.array(x, dtype=np.float64)
+
+    def at_points(changes: list[tuple[int, float]]) -> list[Any]:
+        points = []
+        for index, value in changes:
+            point = x.copy()
+            point.flat[index] = value
+            points.append(f(point))
+        return points
+
+    return central_gradient_of_changes(at_points, x)
 
 
-def central_gradient_many(
-    f_many: Callable[[list[np.ndarray]], list[float]], x: np.ndarray | float
+def central_gradient_of_changes(
+    f_changed: Callable[[list[tuple[int, float]]], list[Any]], x: np.ndarray | float
 ) -> np.ndarray:
     """``central_gradient`` with every evaluation asked for at once.
 
-    ``f_many`` gets the list of perturbed points (x + h e_i, x - h e_i, for
-    each entry i in order) and returns f at each: one round trip to a
-    student's function (``Submission.call_many``) instead of two per entry.
+    ``f_changed`` gets the points as changes of x: (flat index, new value) for
+    x + h e_i and x - h e_i, for each entry i in order, and returns f at each.
+    With ``Submission.call_varied``, all the evaluations of a student's
+    function cost one round trip, and x crosses once.
     """
     x = np.array(x, dtype=np.float64)
-    steps = step_sizes(x)
-    points = []
-    for index in np.ndindex(x.shape):
+    flat, steps = x.ravel(), step_sizes(x).ravel()
+    changes = []
+    for i in range(flat.size):
         for sign in (1.0, -1.0):
-            point = x.copy()
-            point[index] += sign * steps[index]
-            points.append(point)
-    values = f_many(points)
-    grad = np.zeros_like(x)
-    for k, index in enumerate(np.ndindex(x.shape)):
-        grad[index] = (float(values[2 * k]) - float(values[2 * k + 1])) / (2 * steps[index])
-    return grad
+            changes.append((i, float(flat[i] + sign * steps[i])))
+    values = f_changed(changes)
+    grad = np.zeros(flat.size)
+    for i in range(flat.size):
+        grad[i] = (float(values[2 * i]) - float(values[2 * i + 1])) / (2 * steps[i])
+    return grad.reshape(x.shape)
 
 
 def scaled_for_differences(tol: Tolerance, expected: np.ndarray) -> Tolerance:

@@ -125,21 +125,8 @@ class Session:
         target = self._target(request["target"])
         attr = request.get("attr")
         function = target if attr is None else getattr(target, str(attr))
-        if "many" in request:  # one call per argument tuple, in one round trip
-            shared = self._in(request.get("shared", []))
-            if type(shared) is not list:
-                raise wire.WireError("shared values must be a list")
-            calls = self._in(request["many"], shared=shared)
-            kwargs = self._in(request.get("kwargs", {"d": {}}), shared=shared)
-            if type(calls) is not list or not all(type(a) is tuple for a in calls):
-                raise wire.WireError("many needs a list of argument tuples")
-            pick = request.get("pick")
-            if pick is not None and type(pick) not in (int, str):
-                raise wire.WireError("pick must be an index or a key")
-            results = [function(*args, **kwargs) for args in calls]
-            if pick is not None:  # only this item of each result is wanted back
-                results = [result[pick] for result in results]
-            return {"value": self._out(results)}
+        if "vary" in request:  # one call per changed entry, the arguments sent once
+            return {"value": self._out(self._varied(function, request))}
         args = self._in(request.get("args", {"t": []}))
         kwargs = self._in(request.get("kwargs", {"d": {}}))
         if type(args) is not tuple or type(kwargs) is not dict:
@@ -150,6 +137,46 @@ class Session:
             reply["args"] = self._out(args)
             reply["kwargs"] = self._out(kwargs)
         return reply
+
+    def _varied(self, function: Callable[..., Any], request: dict[str, Any]) -> list[Any]:
+        """Call ``function`` once per change, each time on a fresh copy of the
+        arguments in which the array at ``at`` has one entry (by flat index) set
+        to a new value; with ``pick``, keep only ``result[pick]`` of each result."""
+        args = self._in(request.get("args", {"t": []}))
+        kwargs = self._in(request.get("kwargs", {"d": {}}))
+        vary = request["vary"]
+        if type(args) is not tuple or type(kwargs) is not dict or type(vary) is not dict:
+            raise wire.WireError("vary needs a tuple of args, a dict of kwargs and changes")
+        at, indices, values = (
+            vary.get("at"),
+            self._in(vary.get("index")),
+            self._in(vary.get("value")),
+        )
+        pick = request.get("pick")
+        if (
+            type(at) is not list
+            or not all(type(key) in (int, str) for key in at)
+            or type(indices) is not list
+            or type(values) is not list
+            or len(indices) != len(values)
+            or not all(type(i) is int for i in indices)
+            or not all(type(v) is float for v in values)
+            or (pick is not None and type(pick) not in (int, str))
+        ):
+            raise wire.WireError("malformed changes")
+        results = []
+        for index, value in zip(indices, values, strict=True):
+            call_args = wire.copy_plain(args)
+            target = call_args
+            try:
+                for key in at:
+                    target = target[key]
+                target.flat[index] = value
+            except (IndexError, KeyError, TypeError, AttributeError):
+                raise wire.WireError(f"no array entry {index} at {at}") from None
+            result = function(*call_args, **wire.copy_plain(kwargs))
+            results.append(result if pick is None else result[pick])
+        return results
 
     def _plan(self, request: dict[str, Any]) -> dict[str, Any]:
         """Run steps in order, each a call or an attribute read, in one round trip.
@@ -210,10 +237,8 @@ class Session:
     def _out(self, value: Any) -> Any:
         return wire.encode(value, self._keep)
 
-    def _in(
-        self, data: Any, shared: list[Any] | None = None, steps: list[Any] | None = None
-    ) -> Any:
-        return wire.decode(data, self._resolve, self._stub, shared=shared, steps=steps)
+    def _in(self, data: Any, steps: list[Any] | None = None) -> Any:
+        return wire.decode(data, self._resolve, self._stub, steps=steps)
 
     def _resolve(self, ref: int, type_name: str) -> Any:
         if ref not in self.objects:

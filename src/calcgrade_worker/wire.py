@@ -16,14 +16,12 @@ Encoded form, one tag per JSON object:
     {"c": id}                            callable kept by the grader
     {"c": id, "known": [[args, value]]}  ... with some of its answers, for scalar
                                          positional arguments (no round trip there)
-    {"k": i}                             a fresh copy of the message's i-th shared
-                                         value (an array sent once, used many times)
     {"o": i}                             the result of step i of the same plan
 """
 
 from __future__ import annotations
 
-import base64
+import binascii
 import json
 import math
 import struct
@@ -50,7 +48,8 @@ NUMERIC_DTYPES = frozenset(
         "complex128",
     ]
 )
-_DTYPE_NAMES = {np.dtype(name): name for name in NUMERIC_DTYPES}
+_DTYPES = {name: np.dtype(name) for name in NUMERIC_DTYPES}
+_DTYPE_NAMES = {dtype: name for name, dtype in _DTYPES.items()}
 MAX_DEPTH = 64
 MAX_NDIM = 32
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
@@ -67,16 +66,8 @@ def _float(x: float) -> Any:
     return {"f": "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")}
 
 
-def encode(
-    value: Any,
-    fallback: Callable[[Any], Any],
-    depth: int = 0,
-    shared: dict[int, Any] | None = None,
-) -> Any:
-    """Turn ``value`` into JSON-able data; ``fallback`` handles anything else.
-
-    ``shared`` maps ``id(array)`` to the node sent in that array's place.
-    """
+def encode(value: Any, fallback: Callable[[Any], Any], depth: int = 0) -> Any:
+    """Turn ``value`` into JSON-able data; ``fallback`` handles anything else."""
     if depth > MAX_DEPTH:
         return fallback(value)
     kind = type(value)
@@ -87,14 +78,12 @@ def encode(
     if kind is float:
         return _float(value)
     if kind is list:
-        return [encode(v, fallback, depth + 1, shared) for v in value]
+        return [encode(v, fallback, depth + 1) for v in value]
     if kind is tuple:
-        return {"t": [encode(v, fallback, depth + 1, shared) for v in value]}
+        return {"t": [encode(v, fallback, depth + 1) for v in value]}
     if kind is dict and all(type(k) is str for k in value):
-        return {"d": {k: encode(v, fallback, depth + 1, shared) for k, v in value.items()}}
+        return {"d": {k: encode(v, fallback, depth + 1) for k, v in value.items()}}
     if kind is np.ndarray:
-        if shared and id(value) in shared:
-            return shared[id(value)]
         name = _DTYPE_NAMES.get(value.dtype)
         if name is not None:
             data = np.ascontiguousarray(value)
@@ -106,137 +95,129 @@ def encode(
     return fallback(value)
 
 
-def encode_sharing(value: Any, fallback: Callable[[Any], Any]) -> tuple[Any, list[Any]]:
-    """``encode``, sending each array that occurs more than once in ``value`` only once.
-
-    Returns the encoded value and the list of shared values it refers to with
-    ``{"k": i}``; each use decodes to its own copy, as if sent every time.
-    """
-    counts: dict[int, int] = {}
-    arrays: dict[int, np.ndarray] = {}
-    _count_arrays(value, counts, arrays, 0)
-    repeated = [arrays[key] for key, count in counts.items() if count > 1]
-    nodes = {id(array): {"k": i} for i, array in enumerate(repeated)}
-    return encode(value, fallback, shared=nodes), [encode(a, fallback) for a in repeated]
-
-
-def _count_arrays(
-    value: Any, counts: dict[int, int], arrays: dict[int, np.ndarray], depth: int
-) -> None:
-    kind = type(value)
-    if kind is np.ndarray:
-        counts[id(value)] = counts.get(id(value), 0) + 1
-        arrays[id(value)] = value
-    elif depth < MAX_DEPTH and (kind is list or kind is tuple):
-        for item in value:
-            _count_arrays(item, counts, arrays, depth + 1)
-    elif depth < MAX_DEPTH and kind is dict:
-        for item in value.values():
-            _count_arrays(item, counts, arrays, depth + 1)
-
-
 def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
+    return binascii.b2a_base64(raw, newline=False).decode("ascii")
 
 
 def _unb64(text: Any) -> bytes:
     if type(text) is not str:
         raise WireError("binary data must be a base64 string")
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
-    except (ValueError, UnicodeEncodeError) as error:
+        return binascii.a2b_base64(text, strict_mode=True)
+    except (ValueError, binascii.Error) as error:
         raise WireError(f"bad base64 data: {error}") from None
 
 
 def _dtype(name: Any) -> np.dtype[Any]:
-    if type(name) is not str or name not in NUMERIC_DTYPES:
+    dtype = _DTYPES.get(name) if type(name) is str else None
+    if dtype is None:
         raise WireError(f"dtype {name!r} is not a numeric dtype")
-    return np.dtype(name)
+    return dtype
 
 
 def decode(
     data: Any,
     on_ref: Callable[[int, str], Any],
     on_callable: Callable[[int, dict[tuple[Any, ...], Any] | None], Any],
-    depth: int = 0,
     *,
-    shared: list[Any] | None = None,
     steps: list[Any] | None = None,
 ) -> Any:
     """Rebuild a value from its encoded form, validating every node.
 
-    ``shared`` holds the decoded shared values of the message (``{"k": i}``),
-    ``steps`` the results of a plan's earlier steps (``{"o": i}``); where they
-    are not given, those tags are refused.
+    ``steps`` holds the results of a plan's earlier steps (``{"o": i}``); where
+    it is not given, that tag is refused.
     """
-    if depth > MAX_DEPTH:
-        raise WireError("value nested too deeply")
-    kind = type(data)
-    if data is None or kind in (bool, int, float, str):
-        return data
+    return _Decoder(on_ref, on_callable, steps).node(data, 0)
 
-    def inner(value: Any) -> Any:
-        return decode(value, on_ref, on_callable, depth + 1, shared=shared, steps=steps)
 
-    if kind is list:
-        return [inner(v) for v in data]
-    if kind is not dict or len(data) not in (1, 2):
-        raise WireError(f"unexpected node of type {kind.__name__}")
-    if len(data) == 2 and set(data) not in ({"r", "type"}, {"c", "known"}):
+class _Decoder:
+    def __init__(
+        self,
+        on_ref: Callable[[int, str], Any],
+        on_callable: Callable[[int, dict[tuple[Any, ...], Any] | None], Any],
+        steps: list[Any] | None,
+    ) -> None:
+        self.on_ref = on_ref
+        self.on_callable = on_callable
+        self.steps = steps
+
+    def node(self, data: Any, depth: int) -> Any:
+        kind = type(data)
+        if kind is float or kind is int or kind is str or kind is bool or data is None:
+            return data
+        if depth > MAX_DEPTH:
+            raise WireError("value nested too deeply")
+        if kind is list:
+            return [self.node(v, depth + 1) for v in data]
+        if kind is not dict or len(data) not in (1, 2):
+            raise WireError(f"unexpected node of type {kind.__name__}")
+        if len(data) == 2:
+            return self.pair(data, depth)
+        ((tag, value),) = data.items()
+        if tag == "a":
+            return _decode_array(value)
+        if tag == "t":
+            if type(value) is not list:
+                raise WireError("tuple must hold a list")
+            return tuple([self.node(v, depth + 1) for v in value])
+        if tag == "d":
+            if type(value) is not dict:
+                raise WireError("dict must hold an object")
+            return {k: self.node(v, depth + 1) for k, v in value.items()}
+        if tag == "f":
+            if value not in ("nan", "inf", "-inf"):
+                raise WireError(f"bad float {value!r}")
+            return float(value)
+        if tag == "s":
+            if type(value) is not list or len(value) != 2:
+                raise WireError("scalar must be [dtype, data]")
+            dtype = _dtype(value[0])
+            raw = _unb64(value[1])
+            if len(raw) != dtype.itemsize:
+                raise WireError("scalar data has the wrong size")
+            return np.frombuffer(raw, dtype=dtype)[0]
+        if tag == "r":
+            return self.pair({"r": value, "type": "object"}, depth)
+        if tag == "c":
+            return self.pair({"c": value, "known": None}, depth)
+        if tag == "o":
+            return _pick(self.steps, value, "plan step")
+        raise WireError(f"unknown tag {sorted(data)}")
+
+    def pair(self, data: dict[str, Any], depth: int) -> Any:
+        """An object reference, or a callable reference with its known answers."""
+        if "r" in data and "type" in data:
+            ref_id, type_name = data["r"], data["type"]
+            if type(ref_id) is not int or type(type_name) is not str:
+                raise WireError("bad object reference")
+            return self.on_ref(ref_id, type_name[:200])
+        if "c" in data and "known" in data:
+            if type(data["c"]) is not int:
+                raise WireError("bad callable reference")
+            known = data["known"]
+            answers = None if known is None else _answers(self.node(known, depth + 1))
+            return self.on_callable(data["c"], answers)
         raise WireError(f"unexpected tags {sorted(data)}")
-    if "f" in data:
-        text = data["f"]
-        if text not in ("nan", "inf", "-inf"):
-            raise WireError(f"bad float {text!r}")
-        return float(text)
-    if "t" in data:
-        items = data["t"]
-        if type(items) is not list:
-            raise WireError("tuple must hold a list")
-        return tuple(inner(v) for v in items)
-    if "d" in data:
-        items = data["d"]
-        if type(items) is not dict:
-            raise WireError("dict must hold an object")
-        return {k: inner(v) for k, v in items.items()}
-    if "a" in data:
-        return _decode_array(data["a"])
-    if "s" in data:
-        spec = data["s"]
-        if type(spec) is not list or len(spec) != 2:
-            raise WireError("scalar must be [dtype, data]")
-        dtype = _dtype(spec[0])
-        raw = _unb64(spec[1])
-        if len(raw) != dtype.itemsize:
-            raise WireError("scalar data has the wrong size")
-        return np.frombuffer(raw, dtype=dtype)[0]
-    if "r" in data:
-        ref_id, type_name = data["r"], data.get("type", "object")
-        if type(ref_id) is not int or type(type_name) is not str:
-            raise WireError("bad object reference")
-        return on_ref(ref_id, type_name[:200])
-    if "c" in data:
-        if type(data["c"]) is not int:
-            raise WireError("bad callable reference")
-        known = _answers(inner(data["known"])) if "known" in data else None
-        return on_callable(data["c"], known)
-    if "k" in data:
-        return _fresh(_pick(shared, data["k"], "shared value")).copy()
-    if "o" in data:
-        return _pick(steps, data["o"], "plan step")
-    raise WireError(f"unknown tag {sorted(data)}")
+
+
+def copy_plain(value: Any) -> Any:
+    """A copy of decoded plain data (lists, tuples, dicts, arrays); references are shared."""
+    kind = type(value)
+    if kind is np.ndarray:
+        return value.copy()
+    if kind is list:
+        return [copy_plain(v) for v in value]
+    if kind is tuple:
+        return tuple([copy_plain(v) for v in value])
+    if kind is dict:
+        return {k: copy_plain(v) for k, v in value.items()}
+    return value
 
 
 def _pick(items: list[Any] | None, index: Any, what: str) -> Any:
     if items is None or type(index) is not int or not 0 <= index < len(items):
         raise WireError(f"bad reference to a {what}: {index!r}")
     return items[index]
-
-
-def _fresh(value: Any) -> np.ndarray:
-    if type(value) is not np.ndarray:
-        raise WireError("a shared value must be an array")
-    return value
 
 
 def answer_key(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
