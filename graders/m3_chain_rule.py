@@ -1034,8 +1034,7 @@ class PlannedValue:
     cost one round trip.
     """
 
-    def __init__(self, plan: Plan, step: Step, made_by: str, nodes: list[PlannedValue]) -> None:
-        self.plan = plan
+    def __init__(self, step: Step, made_by: str, nodes: list[PlannedValue]) -> None:
         self.step = step
         self.made_by = made_by
         self.nodes = nodes
@@ -1043,7 +1042,7 @@ class PlannedValue:
 
     @classmethod
     def leaf(cls, plan: Plan, x: float, nodes: list[PlannedValue]) -> PlannedValue:
-        return cls(plan, plan.call("Value", x), "Value(x)", nodes)
+        return cls(plan.call("Value", x), "Value(x)", nodes)
 
     def made(self) -> None:
         """CheckFailure unless the operation that made this node returned a Value."""
@@ -1053,8 +1052,8 @@ class PlannedValue:
 
     def _apply(self, name: str, *args: Any) -> PlannedValue:
         plain = [arg.step if isinstance(arg, PlannedValue) else arg for arg in args]
-        step = self.plan.method(self.step, name, *plain)
-        return PlannedValue(self.plan, step, f"Value.{name}", self.nodes)
+        step = self.step.plan.method(self.step, name, *plain)
+        return PlannedValue(step, f"Value.{name}", self.nodes)
 
     def __add__(self, other: Any) -> PlannedValue:
         return self._apply("__add__", other)

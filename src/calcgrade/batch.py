@@ -12,7 +12,6 @@ fingerprint of what they show, and redrawn only when it changes.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
@@ -141,8 +140,8 @@ class Batch:
                 outcome.reused += 1
                 progress(entry, "reused")
         if todo:
-            own = server is None
-            server = server or ForkServer(self.options.isolation, preload_plotting=True)
+            own = server is None  # then launched from this thread, which outlives the batch
+            server = server or ForkServer(self.options.isolation, preload_plotting=True).launched()
             try:
                 self._grade_all(todo, outcome, results, progress, server)
             finally:
@@ -163,8 +162,6 @@ class Batch:
     ) -> None:
         """Grade in parallel threads, saving each result as it comes; one fork
         server serves every thread, warming up while the graders are imported."""
-        with contextlib.suppress(GradingError):  # reported by the first submission
-            server.launch()  # bubblewrap dies with the thread that starts it: this one
         for module in self.modules:  # import graders once, before the threads start
             load_grader(self.course, module)
             load_reference(self.course, module)

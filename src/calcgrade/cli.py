@@ -6,7 +6,6 @@ not (bad config, unreadable submission, worker failure); 2 for usage errors.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import sys
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .cli_options import course_option, selected_course
-from .errors import CalcgradeError, GradingError
+from .errors import CalcgradeError
 from .forkserver import ForkServer, strict_problem
 
 if TYPE_CHECKING:
@@ -113,7 +112,7 @@ def check(
 
         calcgrade check m5_optimization.ipynb --html feedback.html
     """
-    server = launched(ForkServer(isolation))
+    server = ForkServer(isolation).launched()
     try:
         from .report import print_report
         from .runner import Options, grade_file
@@ -219,7 +218,7 @@ def grade(
             click.echo(f"warning: grading with basic isolation: {problem}", err=True)
     elif isolation == "strict" and problem:
         raise CalcgradeError(f"strict isolation is not available: {problem}")
-    server = launched(ForkServer(isolation, preload_plotting=True))
+    server = ForkServer(isolation, preload_plotting=True).launched()
     try:
         result, layout, modules = _grade_class(
             class_dir, module, all_modules, out, workers, isolation, seed, html, course, server
@@ -231,13 +230,6 @@ def grade(
     print_summary(result, out, layout, isolation)
     if layout == "nbgrader":
         _write_nbgrader_gradebook(class_dir, modules, result)
-
-
-def launched(server: ForkServer) -> ForkServer:
-    """``server``, launched if it can be: if not, grading reports why."""
-    with contextlib.suppress(GradingError):
-        server.launch()
-    return server
 
 
 def _grade_class(

@@ -109,6 +109,13 @@ class ForkServer:
             self.control = ours
             self._ready = False
 
+    def launched(self) -> ForkServer:
+        """This server, launched now if it can be; if it cannot, its first spawn
+        reports why (and that submission is reported ungraded, never zero)."""
+        with contextlib.suppress(GradingError):
+            self.launch()
+        return self
+
     def start(self) -> None:
         """Start the server (if not launched yet) and wait until it is ready."""
         with self._lock:

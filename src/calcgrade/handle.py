@@ -310,19 +310,20 @@ class Submission:
     ) -> Callable[[Any], Any]:
         """How what is not plain data is sent: by reference, or as a callable."""
 
+        def register(function: Callable[..., Any]) -> int:
+            callbacks[len(callbacks) + 1] = function
+            return len(callbacks)
+
         def fallback(item: Any) -> Any:
             if type(item) is RemoteObject:
                 return {"r": self._ref(item)["ref"], "type": item.type_name}
             if type(item) is Step:
                 return {"o": item.index_in(plan)}
             if type(item) is Answered:
-                callbacks[len(callbacks) + 1] = item.function
                 known = [[tuple(args), value] for args, value in item.answers.items()]
-                return {"c": len(callbacks), "known": wire.encode(known, fallback)}
+                return {"c": register(item.function), "known": wire.encode(known, fallback)}
             if callable(item):
-                callback_id = len(callbacks) + 1
-                callbacks[callback_id] = item
-                return {"c": callback_id}
+                return {"c": register(item)}
             raise GradingError(f"cannot send {type(item).__name__} to student code")
 
         return fallback
@@ -418,18 +419,11 @@ class Plan:
         """Send every step; their values are read from the steps afterwards."""
         reply = self.sub._request({"op": "plan", "steps": self.steps}, self.callbacks)
         values = self.sub._decode(reply.get("value"), self.callbacks)
-        failed = reply.get("failed")
-        done = (
-            len(self.steps)
-            if failed is None
-            else failed.get("step")
-            if type(failed) is dict
-            else None
-        )
-        if type(values) is not list or len(values) != done:
+        failed = reply.get("failed", {"step": len(self.steps)})  # no step failed: all ran
+        ran = failed.get("step") if type(failed) is dict else None
+        if type(values) is not list or len(values) != ran:
             raise wire.WireError("the worker sent a malformed plan result")
-        if failed is not None:
-            self.error = dict(failed.get("error") or {})
+        self.error = dict(failed.get("error") or {})
         self.values = values
 
     def result(self, index: int) -> Any:

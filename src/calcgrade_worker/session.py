@@ -125,12 +125,9 @@ class Session:
         target = self._target(request["target"])
         attr = request.get("attr")
         function = target if attr is None else getattr(target, str(attr))
+        args, kwargs = self._arguments(request)
         if "vary" in request:  # one call per changed entry, the arguments sent once
-            return {"value": self._out(self._varied(function, request))}
-        args = self._in(request.get("args", {"t": []}))
-        kwargs = self._in(request.get("kwargs", {"d": {}}))
-        if type(args) is not tuple or type(kwargs) is not dict:
-            raise wire.WireError("call needs a tuple of args and a dict of kwargs")
+            return {"value": self._out(self._varied(function, args, kwargs, request))}
         result = function(*args, **kwargs)
         reply = {"value": self._out(result)}
         if request.get("keep"):
@@ -138,15 +135,29 @@ class Session:
             reply["kwargs"] = self._out(kwargs)
         return reply
 
-    def _varied(self, function: Callable[..., Any], request: dict[str, Any]) -> list[Any]:
+    def _arguments(
+        self, message: dict[str, Any], steps: list[Any] | None = None
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The positional and keyword arguments of a call (or of a plan step)."""
+        args = self._in(message.get("args", {"t": []}), steps)
+        kwargs = self._in(message.get("kwargs", {"d": {}}), steps)
+        if type(args) is not tuple or type(kwargs) is not dict:
+            raise wire.WireError("call needs a tuple of args and a dict of kwargs")
+        return args, kwargs
+
+    def _varied(
+        self,
+        function: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        request: dict[str, Any],
+    ) -> list[Any]:
         """Call ``function`` once per change, each time on a fresh copy of the
         arguments in which the array at ``at`` has one entry (by flat index) set
         to a new value; with ``pick``, keep only ``result[pick]`` of each result."""
-        args = self._in(request.get("args", {"t": []}))
-        kwargs = self._in(request.get("kwargs", {"d": {}}))
         vary = request["vary"]
-        if type(args) is not tuple or type(kwargs) is not dict or type(vary) is not dict:
-            raise wire.WireError("vary needs a tuple of args, a dict of kwargs and changes")
+        if type(vary) is not dict:
+            raise wire.WireError("vary needs the changes")
         at, indices, values = (
             vary.get("at"),
             self._in(vary.get("index")),
@@ -194,10 +205,7 @@ class Session:
                 raise wire.WireError("a plan step must be a call or a get")
             target = self._target(step.get("target"), results)
             attr = step.get("attr")
-            args = self._in(step.get("args", {"t": []}), steps=results)
-            kwargs = self._in(step.get("kwargs", {"d": {}}), steps=results)
-            if type(args) is not tuple or type(kwargs) is not dict:
-                raise wire.WireError("call needs a tuple of args and a dict of kwargs")
+            args, kwargs = self._arguments(step, results)
             try:
                 if step["do"] == "get":
                     results.append(getattr(target, str(attr)))
@@ -213,10 +221,7 @@ class Session:
         if type(spec) is not dict:
             raise wire.WireError("bad call target")
         if "step" in spec:  # the result of an earlier step of a plan
-            index = spec["step"]
-            if steps is None or type(index) is not int or not 0 <= index < len(steps):
-                raise wire.WireError(f"bad reference to a plan step: {index!r}")
-            return steps[index]
+            return wire.plan_step(steps, spec["step"])
         if "name" in spec:
             name = str(spec["name"])
             if name not in self.namespace:

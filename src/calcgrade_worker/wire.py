@@ -181,7 +181,7 @@ class _Decoder:
         if tag == "c":
             return self.pair({"c": value, "known": None}, depth)
         if tag == "o":
-            return _pick(self.steps, value, "plan step")
+            return plan_step(self.steps, value)
         raise WireError(f"unknown tag {sorted(data)}")
 
     def pair(self, data: dict[str, Any], depth: int) -> Any:
@@ -214,10 +214,11 @@ def copy_plain(value: Any) -> Any:
     return value
 
 
-def _pick(items: list[Any] | None, index: Any, what: str) -> Any:
-    if items is None or type(index) is not int or not 0 <= index < len(items):
-        raise WireError(f"bad reference to a {what}: {index!r}")
-    return items[index]
+def plan_step(steps: list[Any] | None, index: Any) -> Any:
+    """The result of step ``index`` of a plan, among the ``steps`` run so far."""
+    if steps is None or type(index) is not int or not 0 <= index < len(steps):
+        raise WireError(f"bad reference to a plan step: {index!r}")
+    return steps[index]
 
 
 def answer_key(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
