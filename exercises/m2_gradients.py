@@ -134,7 +134,7 @@ check("m2_gradients", globals(), exercise="gradient_ascent")
 # ridge towards the top: when one direction is much steeper than another, plain
 # gradient steps are slow. Modules 4 and 5 are about exactly that.
 
-# %%
+# %% tags=["demo"]
 try:
     import matplotlib.pyplot as plt
 

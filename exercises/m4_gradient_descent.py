@@ -84,7 +84,7 @@ check("m4_gradient_descent", globals(), exercise="max_stable_learning_rate")
 # explodes. (In the course's interactive version the learning rate sits on a
 # slider; here we draw a few values.)
 
-# %%
+# %% tags=["demo"]
 try:
     import matplotlib.pyplot as plt
 
@@ -156,7 +156,7 @@ check("m4_gradient_descent", globals(), exercise="train_linear_regression")
 # is the first thing to look at when training anything: it should fall and then
 # level off. Too small a learning rate and it is still falling when time runs out.
 
-# %%
+# %% tags=["demo"]
 try:
     import matplotlib.pyplot as plt
 
@@ -186,7 +186,7 @@ except NotImplementedError:
 # their many valleys tend to be similarly deep, and momentum and noise (module 5)
 # help the walk past flat stretches and saddle points.
 
-# %%
+# %% tags=["demo"]
 try:
 
     def double_well_gradient(x):

@@ -204,7 +204,7 @@ def rosenbrock_gradient(p):
     return np.array([-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)])
 
 
-# %%
+# %% tags=["demo"]
 try:
     import matplotlib.pyplot as plt
 

@@ -139,7 +139,7 @@ check("m6_xor_network", globals(), exercise="train")
 #
 # 5,000 epochs of full-batch gradient descent take a fraction of a second.
 
-# %%
+# %% tags=["demo"]
 try:
     network = XORNetwork(hidden_size=4, seed=1)
     losses = network.train(X_xor, y_xor, lr=0.5, epochs=5000)
@@ -162,7 +162,7 @@ except NotImplementedError:
 # 0.5 line) so that the two 1s and the two 0s end up on different sides — the
 # thing no straight line can do.
 
-# %%
+# %% tags=["demo"]
 try:
     import matplotlib.pyplot as plt
 
@@ -199,7 +199,7 @@ except NotImplementedError:
 # stretch, not at the best answer. That is the "training gets stuck" of module 4
 # in the flesh. Wider layers make it rarer: try `hidden_size=8`.
 
-# %%
+# %% tags=["demo"]
 try:
     results = {}
     for seed in range(10):

@@ -121,7 +121,7 @@ check("m1_derivatives", globals(), exercise="profit_derivative")
 # price!), right of the peak it tilts down (lower it!), and at the peak it is flat:
 # the derivative is zero.
 
-# %%
+# %% tags=["demo"]
 try:
     import matplotlib.pyplot as plt
 
@@ -199,7 +199,7 @@ check("m1_derivatives", globals(), exercise="optimal_price")
 # For our shop the exact answer comes from setting the exact derivative to zero:
 # $a - 2sp + sc = 0$, so $p^* = (a + s c) / (2 s) = (100 + 10) / 10 = 11$.
 
-# %%
+# %% tags=["demo"]
 try:
     best = optimal_price(lambda p: profit(p, 2.0, 100.0, 5.0), low=2.0, high=20.0)
     print(f"best price {best:.4f}, profit {profit(best, 2.0, 100.0, 5.0):.2f}")

@@ -182,7 +182,7 @@ check("m3_chain_rule", globals(), exercise="relu_backward")
 # respect to the input shrinks exponentially with depth. This is the **vanishing
 # gradient** problem, and one reason deep networks use ReLU.
 
-# %%
+# %% tags=["demo"]
 try:
     import matplotlib.pyplot as plt
 
@@ -281,7 +281,7 @@ check("m3_chain_rule", globals(), exercise="mlp_loss_and_grads")
 # against its gradient (module 4 is all about this loop). Here a network with 16
 # hidden units learns the curve $y = \sin(x)$ from 50 samples.
 
-# %%
+# %% tags=["demo"]
 try:
     import matplotlib.pyplot as plt
 
@@ -504,7 +504,7 @@ check("m3_chain_rule", globals(), exercise="Value")
 # Try it: the derivative of $y = a \cdot b + \tanh(a)$ with respect to $a$ is
 # $b + 1 - \tanh(a)^2$.
 
-# %%
+# %% tags=["demo"]
 try:
     a, b = Value(0.5), Value(-2.0)
     y_autograd = a * b + a.tanh()

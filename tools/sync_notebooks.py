@@ -25,9 +25,15 @@ points), every other cell is read-only. Each exercise of the course needs exactl
 one such check cell. Reweighting a check in course_config.yml changes the points in
 the notebooks: regenerate them.
 
+A cell whose header is `# %% tags=["demo"]` only shows something (a plot, an example
+run): the tag reaches the notebooks, and grading leaves such a cell out when a
+submission has it unchanged and nothing else reads what it binds
+(`calcgrade.demo_cells`). Tag a cell only if it changes nothing other cells use except
+through the names it binds.
+
 `--check` changes nothing: it exits 1 and names every file that regeneration would
 change (exercise sources compared as text, notebooks by their cells' types, sources
-and nbgrader metadata and their calcgrade module and kernel, never by outputs) and
+and nbgrader metadata, tags, and their calcgrade module and kernel, never by outputs) and
 every notebook whose nbgrader metadata is not valid for the course.
 """
 
@@ -158,9 +164,15 @@ def notebook_text(notebook: nbformat.NotebookNode) -> str:
 
 
 def notebook_summary(notebook: nbformat.NotebookNode) -> tuple[object, ...]:
-    """What --check compares: cell types, sources and nbgrader metadata, the module, the kernel."""
+    """What --check compares: cell types, sources, nbgrader metadata and tags, the module,
+    the kernel."""
     cells = tuple(
-        (cell.cell_type, cell.source, repr(sorted(cell.metadata.get("nbgrader", {}).items())))
+        (
+            cell.cell_type,
+            cell.source,
+            repr(sorted(cell.metadata.get("nbgrader", {}).items())),
+            cell.metadata.get("tags", []),
+        )
         for cell in notebook.cells
     )
     module_name = notebook.metadata.get("calcgrade", {}).get("module")

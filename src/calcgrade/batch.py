@@ -1,13 +1,14 @@
 """Grading a whole class: parallel workers, results written as they finish, resumable.
 
 Each result is written atomically to ``OUT/results/`` as soon as it is ready,
-keyed by a hash of the submission, the course version, the module, the seed and
-the isolation level; a rerun (after a crash or ``kill -9``) reuses every result
-whose key still matches and grades only the rest. The gradebook and the
-feedback files are rebuilt from the results at the end, so no row is lost or
-duplicated. A submission whose worker would not start is retried once, then
-reported as ungraded, never as zero. A student's HTML pages are stamped with a
-fingerprint of what they show, and redrawn only when it changes.
+keyed by a hash of the submission, the course version, the module, the seed,
+the isolation level and the course's demo cells; a rerun (after a crash or
+``kill -9``) reuses every result whose key still matches and grades only the
+rest. The gradebook and the feedback files are rebuilt from the results at the
+end, so no row is lost or duplicated. A submission whose worker would not start
+is retried once, then reported as ungraded, never as zero. A student's HTML
+pages are stamped with a fingerprint of what they show, and redrawn only when it
+changes.
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ class Batch:
         digest = hashlib.sha256(entry.path.read_bytes()).hexdigest()
         seed = self.options.seed if self.options.seed is not None else self.course.spec.seed
         parts = [digest, self.course.version, entry.module, str(seed), self.options.isolation]
+        if self.options.run_demo_cells:
+            parts.append("run demo cells")
+        else:  # which cells are left out depends on the course notebook's demo cells
+            parts += sorted(self.course.course_cells(entry.module).demos)
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     def _previous(self, entry: Entry, key: str) -> ModuleResult | None:

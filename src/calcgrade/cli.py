@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli_options import course_option, selected_course
+from .cli_options import course_option, run_demo_cells_option, selected_course
 from .errors import CalcgradeError
 from .forkserver import ForkServer, strict_problem
 
 if TYPE_CHECKING:
     from .batch import Batch, BatchResult
     from .classdir import ClassFolder, Entry
+    from .runner import Options
 
 # Each command imports what it needs when it runs: the grading ones first launch
 # their fork server, which warms up (NumPy, matplotlib) while the rest loads.
@@ -91,6 +92,7 @@ def cli() -> None:
     show_default=True,
     help="how the submission's code is isolated (strict: bubblewrap, needs root)",
 )
+@run_demo_cells_option
 @course_option
 def check(
     path: Path,
@@ -102,6 +104,7 @@ def check(
     verbose: bool,
     html_path: Path | None,
     isolation: str,
+    run_demo_cells: bool,
     course: Path | None,
 ) -> None:
     """Grade one submission (.py or .ipynb) and report points per exercise.
@@ -127,7 +130,11 @@ def check(
                     f"(one of: {', '.join(loaded.spec.modules)})"
                 )
         options = Options(
-            seed=seed, public_only=public_only, exercise=exercise, isolation=isolation
+            seed=seed,
+            public_only=public_only,
+            exercise=exercise,
+            isolation=isolation,
+            run_demo_cells=run_demo_cells,
         )
         result = grade_file(loaded, module, path, options, server)
     finally:
@@ -183,6 +190,7 @@ def check(
     show_default=True,
     help="also write the HTML pages with plots (drawing them takes time)",
 )
+@run_demo_cells_option
 @course_option
 def grade(
     class_dir: Path,
@@ -193,6 +201,7 @@ def grade(
     isolation: str | None,
     seed: int | None,
     html: bool,
+    run_demo_cells: bool,
     course: Path | None,
 ) -> None:
     """Grade a class: CLASS_DIR/<student>/<module>.py|.ipynb, nbgrader's submitted/, or an LMS zip.
@@ -219,9 +228,12 @@ def grade(
     elif isolation == "strict" and problem:
         raise CalcgradeError(f"strict isolation is not available: {problem}")
     server = ForkServer(isolation, preload_plotting=True).launched()
+    from .runner import Options
+
+    options = Options(seed=seed, isolation=isolation, run_demo_cells=run_demo_cells)
     try:
         result, layout, modules = _grade_class(
-            class_dir, module, all_modules, out, workers, isolation, seed, html, course, server
+            class_dir, module, all_modules, out, workers, options, html, course, server
         )
     finally:
         server.close()
@@ -238,15 +250,13 @@ def _grade_class(
     all_modules: bool,
     out: Path,
     workers: int,
-    isolation: str,
-    seed: int | None,
+    options: Options,
     html: bool,
     course: Path | None,
     server: ForkServer,
 ) -> tuple[BatchResult, str, list[str]]:
     from .batch import Batch
     from .classdir import find_submissions
-    from .runner import Options
 
     loaded = selected_course(course)
     known = list(loaded.spec.modules)
@@ -261,7 +271,6 @@ def _grade_class(
             )
         modules = [module] if module else found
         folder.entries = [entry for entry in folder.entries if entry.module in modules]
-        options = Options(seed=seed, isolation=isolation)
         batch = Batch(loaded, modules, out, options, workers, all_modules, html=html)
         return _run_with_progress(batch, folder, server), folder.layout, modules
     finally:

@@ -19,6 +19,13 @@ course_option = click.option(
     "or $CALCGRADE_COURSE]",
 )
 
+run_demo_cells_option = click.option(
+    "--run-demo-cells",
+    is_flag=True,
+    help="also run the course's demo cells (plots, demo training runs) [default: an unchanged "
+    "demo cell that nothing else reads is left out: grading calls the functions directly]",
+)
+
 
 def selected_course(path: Path | None) -> Course:
     """The course given by --course, else $CALCGRADE_COURSE, else the nearest one."""

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .demo_cells import CourseCells
 from .errors import ConfigError
 
 CONFIG_NAME = "course_config.yml"
@@ -70,6 +71,7 @@ class ModuleSpec(_Strict):
 class Paths(_Strict):
     graders: str = "graders"
     reference: str = "reference"
+    exercises: str = "exercises"  # the students' notebooks: which cells are demos
 
 
 class CourseSpec(_Strict):
@@ -89,6 +91,7 @@ class Course:
         self.spec = spec
         self.root = root
         self.fingerprint = fingerprint
+        self._cells: dict[str, CourseCells] = {}
 
     @property
     def version(self) -> str:
@@ -112,6 +115,15 @@ class Course:
 
     def reference_path(self, module: str) -> Path:
         return self.root / self.spec.paths.reference / f"{module}.py"
+
+    def notebook_path(self, module: str) -> Path:
+        return self.root / self.spec.paths.exercises / f"{module}.ipynb"
+
+    def course_cells(self, module: str) -> CourseCells:
+        """The code cells of the module's exercise notebook (none if it has none)."""
+        if module not in self._cells:
+            self._cells[module] = CourseCells.read(self.notebook_path(module))
+        return self._cells[module]
 
 
 def load_course(path: Path) -> Course:

@@ -421,7 +421,8 @@ def build_autograder(course: Course, module: str, out_zip: Path) -> Path:
 
     The zip holds setup.sh and run_autograder (executable), a README, the
     calcgrade distribution under ``calcgrade-src/`` and the course's config,
-    graders and reference under ``course/``. Solutions are never included.
+    graders, reference and the module's exercise notebook under ``course/``.
+    Solutions are never included.
     """
     course.module(module)
     project = _project_root()
@@ -445,6 +446,13 @@ def build_autograder(course: Course, module: str, out_zip: Path) -> Path:
     ):
         relative = _inside(course.root, folder, key)
         _add_tree(files, course.root / relative, f"{COURSE_FOLDER}/{relative.as_posix()}")
+    notebook = course.notebook_path(module)
+    if notebook.is_file():  # which of a submission's cells are the course's demo cells
+        relative = _inside(course.root, course.spec.paths.exercises, "paths.exercises")
+        files[f"{COURSE_FOLDER}/{relative.as_posix()}/{notebook.name}"] = (
+            notebook.read_bytes(),
+            0o644,
+        )
     return _write_zip(files, out_zip)
 
 

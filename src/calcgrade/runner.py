@@ -23,6 +23,7 @@ from calcgrade_worker import wire
 
 from .checks import CheckDef, CheckFailure, Context, Grader
 from .config import Course
+from .demo_cells import leave_out_demos
 from .errors import ConfigError, GradingError
 from .forkserver import ForkServer
 from .handle import NotDefined, StudentError, StudentTimeout, Submission, WorkerDied
@@ -86,6 +87,7 @@ class Options:
     public_only: bool = False
     exercise: str | None = None
     isolation: str = "basic"
+    run_demo_cells: bool = False  # else the course's unchanged demo cells are left out
 
 
 def grade_file(
@@ -122,12 +124,13 @@ def _grade_source(
     def make_worker() -> Worker:
         return Worker(server, limits.memory_mb, int(budget) + 5, limits.output_kb)
 
+    run = source if options.run_demo_cells else leave_out_demos(source, course.course_cells(module))
     transport = WorkerTransport(
-        make_worker, source.load_message(), limits.call_timeout_s, limits.load_timeout_s
+        make_worker, run.load_message(), limits.call_timeout_s, limits.load_timeout_s
     )
     started = time.monotonic()
     transport.budget_deadline = started + budget
-    notes = list(source.notes)
+    notes = list(run.notes)
     try:
         loaded = _load(transport, source, notes)
         code = "\n".join(cell.source for cell in source.cells)
