@@ -25,10 +25,12 @@ assignment `m3_chain_rule`:
   `class/<student>/m3_chain_rule.ipynb`.
 
 Then it times, one after the other on the same machine, `nbgrader autograde
-m3_chain_rule` and `calcgrade grade class --module m3_chain_rule --out OUT
---isolation strict --workers 2 --no-html` (OUT deleted first, so nothing is reused), prints
-seconds and submissions per second for each and the throughput ratio, and checks
-that both tools agree on who gets full marks, and on which exercises lose points.
+m3_chain_rule`, `calcgrade grade class --module m3_chain_rule --out OUT
+--isolation strict --workers 2 --no-html` (OUT deleted first, so nothing is
+reused; the notebook's unchanged demo cells are left out, as by default) and the
+same with `--run-demo-cells` (every cell run, as nbgrader does), prints seconds
+and submissions per second for each and both throughput ratios, and checks that
+the tools agree on who gets full marks, and on which exercises lose points.
 
 Run as root (strict isolation needs bubblewrap and root):
 

@@ -15,7 +15,11 @@ a submission, so when grading, a cell of the submission is not run if:
   calls do nothing in the worker.
 
 The tag is the course author's promise that the cell changes nothing other cells
-use except through the names it binds. ``--run-demo-cells`` runs every cell.
+use except through the names it binds. What is not seen: a student's function
+that, called from a demo, changes state of its own (a module-level list it
+appends to, NumPy's global random state) that later code depends on. Grading
+stays a pure function of the submission either way; ``--run-demo-cells`` runs
+every cell.
 """
 
 from __future__ import annotations
@@ -101,8 +105,7 @@ def leave_out_demos(source: SourceFile, course: CourseCells) -> SourceFile:
         return source
     kept = tuple(cell for index, cell in enumerate(source.cells) if index not in chosen)
     numbers = [source.cells[index].label.rsplit(" ", 1)[-1] for index in sorted(chosen)]
-    where = f"cell{'s' if len(numbers) > 1 else ''} {_join(numbers)}"
-    return replace(source, cells=kept, notes=(*source.notes, _note(where)))
+    return replace(source, cells=kept, notes=(*source.notes, _note("cell", numbers)))
 
 
 def left_out(
@@ -309,15 +312,18 @@ def _leave_out_of_script(source: SourceFile, course: CourseCells) -> SourceFile:
         spans.append(f"{start + 2}–{start + 1 + len(pieces[index].rstrip().splitlines())}")
     if not spans:
         return source
-    where = f"lines {_join(spans)}"
     blanked = Cell(cell.label, "\n".join(lines) + "\n")
-    return replace(source, cells=(blanked,), notes=(*source.notes, _note(where)))
+    return replace(source, cells=(blanked,), notes=(*source.notes, _note("line", spans)))
 
 
-def _note(where: str) -> str:
+def _note(kind: str, places: Sequence[str]) -> str:
+    """The load note naming what was left out: ``kind`` is "cell" or "line"."""
+    several = len(places) > 1 or kind == "line"
     return (
-        f"{where}: the course's demo code, unchanged, which only shows examples and plots; "
-        "grading calls your functions directly, so it was not run"
+        f"{kind}{'s' if several else ''} {_join(places)} (the course's demo code, which you "
+        f"left unchanged) {'were' if several else 'was'} not run: "
+        f"{'they only show' if several else 'it only shows'} examples and plots, and grading "
+        "calls your functions directly"
     )
 
 
