@@ -28,7 +28,7 @@ check already has (no extra calls of student code), and never change a grade.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,7 @@ from calcgrade import (
     mismatch_steps,
     require_close,
 )
+from calcgrade.figure_data import Built, contours, frame, path_of, point_or_none, thinned
 
 HINTS = {
     "all_coordinates_at_once": (
@@ -141,85 +142,6 @@ def shaped(x: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
 
 # -- figures (docs/figures.md) ------------------------------------------------------
 
-PATH_POINTS = 200  # a longer path is thinned to this many points (first and last kept)
-GRID = 40  # contours are computed on a GRID x GRID grid
-
-
-def record(ctx: Context, kind: str, title: str, build: Callable[[], dict[str, Any] | None]) -> None:
-    """Record a figure with the data ``build`` makes (None: no figure).
-
-    A picture never changes a grade: if its data cannot be made, it is left out.
-    """
-    try:
-        data = build()
-    except Exception:
-        return
-    if data is not None:
-        ctx.figure(kind, title, **data)
-
-
-def path_of(points: Sequence[Any] | np.ndarray, end: Any = None) -> np.ndarray:
-    """A run's points as rows (each flattened), ``end`` appended unless it is the last point."""
-    rows = [np.asarray(point, dtype=np.float64).ravel() for point in points]
-    if end is not None:
-        last = np.asarray(end, dtype=np.float64).ravel()
-        if not rows or not np.array_equal(rows[-1], last):
-            rows.append(last)
-    return np.array(rows, dtype=np.float64).reshape(len(rows), -1)
-
-
-def point_or_none(value: Any, shape: tuple[int, ...]) -> np.ndarray | None:
-    """A returned x as a float array of ``shape``, or None if it is not one."""
-    try:
-        point = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-    return point if point.shape == shape else None
-
-
-def thinned(rows: np.ndarray) -> np.ndarray:
-    """At most PATH_POINTS rows, evenly spread, the first and the last kept."""
-    if len(rows) <= PATH_POINTS:
-        return rows
-    return rows[np.unique(np.linspace(0, len(rows) - 1, PATH_POINTS).round().astype(int))]
-
-
-def frame(paths: Sequence[np.ndarray], focus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Corners of a plot around the paths (2-D rows), with a margin.
-
-    A run that went far astray leaves the frame: it reaches at most three times the
-    extent of ``focus`` (the reference's path) from the centre of that path.
-    """
-    points = np.vstack(paths)
-    points = points[np.isfinite(points).all(axis=1)]
-    focus = focus[np.isfinite(focus).all(axis=1)]
-    base = focus if len(focus) else points
-    centre = (base.min(axis=0) + base.max(axis=0)) / 2
-    reach = max(float(np.ptp(base, axis=0).max()) / 2, 1e-3 * max(1.0, float(np.abs(centre).max())))
-    low = np.maximum(points.min(axis=0), centre - 3 * reach)
-    high = np.minimum(points.max(axis=0), centre + 3 * reach)
-    span = max(float((high - low).max()), 2 * reach)
-    middle = (low + high) / 2
-    half = np.maximum((high - low) / 2, 0.25 * span) + 0.1 * span
-    return middle - half, middle + half
-
-
-def rounded(values: np.ndarray, digits: int = 4) -> np.ndarray:
-    """Values to ``digits`` significant digits (enough to draw; keeps the JSON small)."""
-    with np.errstate(all="ignore"):
-        finite = np.isfinite(values) & (values != 0)
-        power = np.where(finite, np.floor(np.log10(np.abs(np.where(finite, values, 1.0)))), 0.0)
-        scale = 10.0 ** (digits - 1 - power)
-        return np.where(finite, np.round(values * scale) / scale, values)
-
-
-def contours(f: Callable[[np.ndarray], float], low: np.ndarray, high: np.ndarray) -> dict[str, Any]:
-    """f on a GRID x GRID grid: len(y) rows of len(x) values."""
-    x, y = np.linspace(low[0], high[0], GRID), np.linspace(low[1], high[1], GRID)
-    with np.errstate(all="ignore"):
-        z = np.array([[f(np.array([u, v])) for u in x] for v in y], dtype=np.float64)
-    return {"x": rounded(x, 6), "y": rounded(y, 6), "z": rounded(z)}
-
 
 def path_figure(
     ctx: Context,
@@ -233,7 +155,7 @@ def path_figure(
     With more variables the paths are drawn on their first two coordinates (no contours).
     """
 
-    def build() -> dict[str, Any] | None:
+    def build() -> Built:
         if len(yours) == 0 or len(reference) == 0:
             return None
         paths = {"yours": yours[:, :2], "reference": reference[:, :2]}
@@ -244,11 +166,11 @@ def path_figure(
         }
         if f is not None and yours.shape[1] == 2:
             data["contours"] = contours(f, *frame(list(paths.values()), paths["reference"]))
-        return data
+        return "path", data
 
     n = reference.shape[1] if reference.ndim == 2 else 0
     shown = title if n <= 2 else f"{title} (the first 2 of {n} coordinates)"
-    record(ctx, "path", shown, build)
+    ctx.figure_of(shown, build)
 
 
 def central_differences(f: Callable[[np.ndarray], float], x: np.ndarray, h: float) -> np.ndarray:

@@ -48,9 +48,9 @@ from calcgrade import (
     matches,
     mismatch,
     mismatch_dict,
-    relative_error,
     step_sizes,
 )
+from calcgrade.figure_data import error_heatmap
 
 HINTS = {
     # the common mistakes of CURRICULUM.md
@@ -254,45 +254,6 @@ def require_unchanged(called: Called, sent: dict[str, Any], function: str) -> No
 
 
 # -- figures (docs/figures.md) ------------------------------------------------------
-
-
-def rounded(values: np.ndarray, digits: int = 3) -> np.ndarray:
-    """Values to ``digits`` significant digits (enough to draw; keeps the JSON small)."""
-    with np.errstate(all="ignore"):
-        finite = np.isfinite(values) & (values != 0)
-        power = np.where(finite, np.floor(np.log10(np.abs(np.where(finite, values, 1.0)))), 0.0)
-        scale = 10.0 ** (digits - 1 - power)
-        return np.where(finite, np.round(values * scale) / scale, values)
-
-
-def as_2d(values: np.ndarray) -> np.ndarray:
-    """A block for a heatmap: a vector as one row, more than 2 dimensions as rows."""
-    if values.ndim < 2:
-        return values.reshape(1, -1)
-    return values.reshape(values.shape[0], -1)
-
-
-def error_heatmap(ctx: Context, title: str, got: dict[str, Any], expected: dict[str, Any]) -> None:
-    """A heatmap of the relative error of every entry of every gradient in ``expected``.
-
-    A gradient of the wrong shape has no entry-by-entry error: the title names it.
-    A picture never changes a grade: if its data cannot be made, it is left out.
-    """
-    blocks, unlike = {}, []
-    try:
-        for name, wanted in expected.items():
-            mine = np.asarray(got[name], dtype=np.float64)
-            wanted = np.asarray(wanted, dtype=np.float64)
-            if mine.shape == wanted.shape and mine.size:
-                blocks[name] = rounded(as_2d(relative_error(mine, wanted)))
-            else:
-                unlike.append(name)
-    except Exception:
-        return
-    if unlike:
-        title += f"; not drawn, of the wrong shape: {', '.join(unlike)}"
-    if blocks:
-        ctx.figure("heatmap", title, blocks=blocks, label="relative error")
 
 
 def elementwise_slope(sub: Submission, name: str, Z: np.ndarray) -> np.ndarray:

@@ -45,6 +45,7 @@ from calcgrade import (
     mismatch_steps,
     require_close,
 )
+from calcgrade.figure_data import Built, contours, curves, frame, path_of, point_or_none, thinned
 
 HINTS = {
     "stop_test_after_step": (
@@ -285,100 +286,6 @@ def run_student(
 # ---------------------------------------------------------------------------
 # figures (docs/figures.md)
 
-PATH_POINTS = 200  # a longer path or curve is thinned to about this many points
-GRID = 40  # contours are computed on a GRID x GRID grid
-
-Built = tuple[str, dict[str, Any]] | None  # a figure's kind and data, or no figure
-
-
-def record(ctx: Context, title: str, build: Callable[[], Built]) -> None:
-    """Record the figure ``build`` makes (None: no figure).
-
-    A picture never changes a grade: if its data cannot be made, it is left out.
-    """
-    try:
-        built = build()
-    except Exception:
-        return
-    if built is not None:
-        ctx.figure(built[0], title, **built[1])
-
-
-def point_or_none(value: Any, shape: tuple[int, ...]) -> np.ndarray | None:
-    """A returned x as a float array of ``shape``, or None if it is not one."""
-    try:
-        point = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-    return point if point.shape == shape else None
-
-
-def path_of(points: Sequence[Any], end: Any = None) -> np.ndarray:
-    """A run's points as rows (each flattened), repeats in a row dropped, ``end`` appended."""
-    rows: list[np.ndarray] = []
-    for point in [*points, *([] if end is None else [end])]:
-        row = np.asarray(point, dtype=np.float64).ravel()
-        if not rows or not np.array_equal(rows[-1], row):
-            rows.append(row)
-    return np.array(rows, dtype=np.float64).reshape(len(rows), -1)
-
-
-def thinned(rows: np.ndarray) -> np.ndarray:
-    """At most PATH_POINTS rows, evenly spread, the first and the last kept."""
-    if len(rows) <= PATH_POINTS:
-        return rows
-    return rows[np.unique(np.linspace(0, len(rows) - 1, PATH_POINTS).round().astype(int))]
-
-
-def rounded(values: np.ndarray, digits: int = 4) -> np.ndarray:
-    """Values to ``digits`` significant digits (enough to draw; keeps the JSON small)."""
-    with np.errstate(all="ignore"):
-        finite = np.isfinite(values) & (values != 0)
-        power = np.where(finite, np.floor(np.log10(np.abs(np.where(finite, values, 1.0)))), 0.0)
-        scale = 10.0 ** (digits - 1 - power)
-        return np.where(finite, np.round(values * scale) / scale, values)
-
-
-def frame(paths: Sequence[np.ndarray], focus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Corners of a plot around the paths (2-D rows), with a margin.
-
-    A run that went far astray leaves the frame: it reaches at most three times the
-    extent of ``focus`` (the reference's path) from the centre of that path.
-    """
-    points = np.vstack(paths)
-    points = points[np.isfinite(points).all(axis=1)]
-    focus = focus[np.isfinite(focus).all(axis=1)]
-    base = focus if len(focus) else points
-    centre = (base.min(axis=0) + base.max(axis=0)) / 2
-    reach = max(float(np.ptp(base, axis=0).max()) / 2, 1e-3 * max(1.0, float(np.abs(centre).max())))
-    low = np.maximum(points.min(axis=0), centre - 3 * reach)
-    high = np.minimum(points.max(axis=0), centre + 3 * reach)
-    span = max(float((high - low).max()), 2 * reach)
-    middle = (low + high) / 2
-    half = np.maximum((high - low) / 2, 0.25 * span) + 0.1 * span
-    return middle - half, middle + half
-
-
-def contours(f: Callable[[np.ndarray], float], low: np.ndarray, high: np.ndarray) -> dict[str, Any]:
-    """f on a GRID x GRID grid: len(y) rows of len(x) values."""
-    x, y = np.linspace(low[0], high[0], GRID), np.linspace(low[1], high[1], GRID)
-    with np.errstate(all="ignore"):
-        z = np.array([[f(np.array([u, v])) for u in x] for v in y], dtype=np.float64)
-    return {"x": rounded(x, 6), "y": rounded(y, 6), "z": rounded(z)}
-
-
-def curves(series: dict[str, Any], xlabel: str, ylabel: str) -> Built:
-    """Curves on a log scale, each thinned to every k-th value (the same k for all, so
-    that they stay comparable: k = 1 up to PATH_POINTS values)."""
-    values = {name: np.asarray(v, dtype=np.float64).reshape(-1) for name, v in series.items()}
-    every = max(1, -(-max(len(v) for v in values.values()) // PATH_POINTS))
-    return "curves", {
-        "series": {name: v[::every] for name, v in values.items()},
-        "xlabel": xlabel if every == 1 else f"{xlabel} ÷ {every}",
-        "ylabel": ylabel,
-        "log": True,
-    }
-
 
 def descent_figure(
     ctx: Context, case: Case, expected: Expected, points: Sequence[Any], end: Any = None
@@ -412,7 +319,7 @@ def descent_figure(
         values = {name: [f(row) for row in rows] for name, rows in paths.items()}
         return curves(values, "iterate", "f(x)")
 
-    record(ctx, f"gradient_descent on {case.label}", build)
+    ctx.figure_of(f"gradient_descent on {case.label}", build)
 
 
 def diagnose_steps(
@@ -755,7 +662,9 @@ def loss_curves(
 ) -> None:
     """The student's losses, epoch by epoch, against the reference's."""
 
-    record(ctx, title, lambda: curves({"yours": losses, "reference": reference()}, "epoch", "loss"))
+    ctx.figure_of(
+        title, lambda: curves({"yours": losses, "reference": reference()}, "epoch", "loss")
+    )
 
 
 def reference_losses(ctx: Context, X: np.ndarray, y: np.ndarray, **kwargs: Any) -> list[float]:

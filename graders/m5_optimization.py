@@ -29,7 +29,7 @@ and never change a grade.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -49,6 +49,7 @@ from calcgrade import (
     matches,
     mismatch,
 )
+from calcgrade.figure_data import Built, contours, curves, frame, thinned
 
 HINTS = {
     "momentum_dampening": (
@@ -940,81 +941,6 @@ def shown(spec: Spec) -> str:
 # ---------------------------------------------------------------------------
 # figures (docs/figures.md)
 
-PATH_POINTS = 200  # a longer path or curve is thinned to about this many points
-GRID = 40  # contours are computed on a GRID x GRID grid
-
-Built = tuple[str, dict[str, Any]] | None  # a figure's kind and data, or no figure
-
-
-def record(ctx: Context, title: str, build: Callable[[], Built]) -> None:
-    """Record the figure ``build`` makes (None: no figure).
-
-    A picture never changes a grade: if its data cannot be made, it is left out.
-    """
-    try:
-        built = build()
-    except Exception:
-        return
-    if built is not None:
-        ctx.figure(built[0], title, **built[1])
-
-
-def thinned(rows: np.ndarray) -> np.ndarray:
-    """At most PATH_POINTS rows, evenly spread, the first and the last kept."""
-    if len(rows) <= PATH_POINTS:
-        return rows
-    return rows[np.unique(np.linspace(0, len(rows) - 1, PATH_POINTS).round().astype(int))]
-
-
-def rounded(values: np.ndarray, digits: int = 4) -> np.ndarray:
-    """Values to ``digits`` significant digits (enough to draw; keeps the JSON small)."""
-    with np.errstate(all="ignore"):
-        finite = np.isfinite(values) & (values != 0)
-        power = np.where(finite, np.floor(np.log10(np.abs(np.where(finite, values, 1.0)))), 0.0)
-        scale = 10.0 ** (digits - 1 - power)
-        return np.where(finite, np.round(values * scale) / scale, values)
-
-
-def frame(paths: Sequence[np.ndarray], focus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Corners of a plot around the paths (2-D rows), with a margin.
-
-    A run that went far astray leaves the frame: it reaches at most three times the
-    extent of ``focus`` (the expected path) from the centre of that path.
-    """
-    points = np.vstack(paths)
-    points = points[np.isfinite(points).all(axis=1)]
-    focus = focus[np.isfinite(focus).all(axis=1)]
-    base = focus if len(focus) else points
-    centre = (base.min(axis=0) + base.max(axis=0)) / 2
-    reach = max(float(np.ptp(base, axis=0).max()) / 2, 1e-3 * max(1.0, float(np.abs(centre).max())))
-    low = np.maximum(points.min(axis=0), centre - 3 * reach)
-    high = np.minimum(points.max(axis=0), centre + 3 * reach)
-    span = max(float((high - low).max()), 2 * reach)
-    middle = (low + high) / 2
-    half = np.maximum((high - low) / 2, 0.25 * span) + 0.1 * span
-    return middle - half, middle + half
-
-
-def contours(f: Callable[[np.ndarray], float], low: np.ndarray, high: np.ndarray) -> dict[str, Any]:
-    """f on a GRID x GRID grid: len(y) rows of len(x) values."""
-    x, y = np.linspace(low[0], high[0], GRID), np.linspace(low[1], high[1], GRID)
-    with np.errstate(all="ignore"):
-        z = np.array([[f(np.array([u, v])) for u in x] for v in y], dtype=np.float64)
-    return {"x": rounded(x, 6), "y": rounded(y, 6), "z": rounded(z)}
-
-
-def curves(series: dict[str, Any], xlabel: str, ylabel: str) -> Built:
-    """Curves on a log scale, each thinned to every k-th value (the same k for all, so
-    that they stay comparable: k = 1 up to PATH_POINTS values)."""
-    values = {name: np.asarray(v, dtype=np.float64).reshape(-1) for name, v in series.items()}
-    every = max(1, -(-max(len(v) for v in values.values()) // PATH_POINTS))
-    return "curves", {
-        "series": {name: v[::every] for name, v in values.items()},
-        "xlabel": xlabel if every == 1 else f"{xlabel} ÷ {every}",
-        "ylabel": ylabel,
-        "log": True,
-    }
-
 
 def trajectory_figure(
     ctx: Context, title: str, landscape: Landscape, got: np.ndarray, expected: np.ndarray
@@ -1041,7 +967,7 @@ def trajectory_figure(
         }
         return curves(losses, "step", "loss")
 
-    record(ctx, title, build)
+    ctx.figure_of(title, build)
 
 
 class CannotDrive(CheckFailure):
@@ -1225,7 +1151,7 @@ def check_compare(
     try:
         each_case([partial(one, label, spec) for label, spec in specs.items()])
     finally:  # the curves of the optimizers compared so far, whether they pass or not
-        record(ctx, what, lambda: curves(series, "step", "loss") if series else None)
+        ctx.figure_of(what, lambda: curves(series, "step", "loss") if series else None)
 
 
 @grader.check("compare-optimizers-course-example", exercise="compare_optimizers")

@@ -81,8 +81,8 @@ from calcgrade import (
     matches,
     mismatch,
     mismatch_dict,
-    relative_error,
 )
+from calcgrade.figure_data import Built, curves, error_heatmap, rounded
 
 HINTS = {
     "forbidden_import": (
@@ -201,9 +201,8 @@ _stuck: weakref.WeakKeyDictionary[Submission, dict[str, str]] = weakref.WeakKeyD
 
 
 # Figures: the decision boundary is drawn from forward on a BOUNDARY_GRID^2 grid over
-# [-0.5, 1.5]^2; loss curves are thinned to about CURVE_POINTS values per seed.
+# [-0.5, 1.5]^2.
 BOUNDARY_GRID = 30
-CURVE_POINTS = 200
 
 # -- talking to the student's network --------------------------------------------
 
@@ -347,48 +346,6 @@ def raise_in_context(failure: CheckFailure | None, context: str) -> None:
     if failure.detail is not None:
         failure.detail = f"{context}:\n{failure.detail}"
     raise failure
-
-
-def record(
-    ctx: Context,
-    kind: str,
-    title: str,
-    build: Callable[[], dict[str, Any] | None],
-    reveal: bool = False,
-) -> None:
-    """Record a figure with the data ``build`` makes (None: no figure).
-
-    A picture never changes a grade: if its data cannot be made (even if the student
-    code it calls fails or hangs), it is left out.
-    """
-    try:
-        data = build()
-    except Exception:
-        return
-    if data is not None:
-        ctx.figure(kind, title, reveal=reveal, **data)
-
-
-def rounded(values: np.ndarray, digits: int = 3) -> np.ndarray:
-    """Values to ``digits`` significant digits (enough to draw; keeps the JSON small)."""
-    with np.errstate(all="ignore"):
-        finite = np.isfinite(values) & (values != 0)
-        power = np.where(finite, np.floor(np.log10(np.abs(np.where(finite, values, 1.0)))), 0.0)
-        scale = 10.0 ** (digits - 1 - power)
-        return np.where(finite, np.round(values * scale) / scale, values)
-
-
-def error_heatmap(
-    ctx: Context, title: str, got: dict[str, np.ndarray], expected: dict[str, np.ndarray]
-) -> None:
-    """The relative error of every entry of every gradient (a vector as one row)."""
-
-    def build() -> dict[str, Any]:
-        errors = {key: relative_error(got[key], expected[key]) for key in KEYS}
-        blocks = {key: rounded(e.reshape(1, -1) if e.ndim < 2 else e) for key, e in errors.items()}
-        return {"blocks": blocks, "label": "relative error"}
-
-    record(ctx, "heatmap", title, build)
 
 
 def random_params(rng: np.random.Generator, hidden: int) -> dict[str, np.ndarray]:
@@ -950,33 +907,25 @@ def describe_seed(ctx: Context, seed: int, trained: Any) -> tuple[bool, str]:
     return learned, f"seed {seed}: accuracy {accuracy:.0%}, loss {loss:.3g}"
 
 
-def loss_curves(ctx: Context, curves: dict[str, Any]) -> None:
+def loss_curves(ctx: Context, per_seed: dict[str, Any]) -> None:
     """The losses train returned, one curve per seed (thinned alike: every k-th epoch)."""
 
-    def build() -> dict[str, Any] | None:
+    def build() -> Built:
         series = {}
-        for name, losses in curves.items():
+        for name, losses in per_seed.items():
             values = np.asarray(losses, dtype=np.float64)
             if values.size == len(losses):  # one number per epoch (maybe 1-element arrays)
                 series[name] = values.reshape(-1)
-        if not series:
-            return None
-        every = max(1, -(-max(len(v) for v in series.values()) // CURVE_POINTS))
-        return {
-            "series": {name: values[::every] for name, values in series.items()},
-            "xlabel": "epoch" if every == 1 else f"epoch ÷ {every}",
-            "ylabel": "loss",
-            "log": True,
-        }
+        return curves(series, "epoch", "loss") if series else None
 
     title = "the losses train(X, y) returned on the XOR data, with its defaults"
-    record(ctx, "curves", title, build, reveal=True)
+    ctx.figure_of(title, build, reveal=True)
 
 
 def boundary(sub: Submission, ctx: Context, seed: int, net: RemoteObject) -> None:
     """The trained network's probability over the plane: forward on a grid, one call."""
 
-    def build() -> dict[str, Any]:
+    def build() -> Built:
         axis = np.linspace(-0.5, 1.5, BOUNDARY_GRID)
         xs, ys = np.meshgrid(axis, axis)  # row i: y = axis[i]; column j: x = axis[j]
         grid = np.column_stack([xs.ravel(), ys.ravel()])
@@ -984,10 +933,10 @@ def boundary(sub: Submission, ctx: Context, seed: int, net: RemoteObject) -> Non
         value = run(sub, net, "forward", grid, shown=shown)
         p = as_array(value, "forward(X)", (len(grid), 1)).reshape(BOUNDARY_GRID, BOUNDARY_GRID)
         points = np.column_stack([X_XOR, Y_XOR])  # [x, y, label]
-        return {"grid": {"x": axis, "y": axis, "p": rounded(p, 4)}, "points": points}
+        return "boundary", {"grid": {"x": axis, "y": axis, "p": rounded(p, 4)}, "points": points}
 
     title = f"the decision boundary of XORNetwork(seed={seed}) after train(X, y)"
-    record(ctx, "boundary", title, build, reveal=True)
+    ctx.figure_of(title, build, reveal=True)
 
 
 @grader.check("train-learns-xor", exercise="train")
@@ -996,7 +945,7 @@ def train_learns_xor(sub: Submission, ctx: Context) -> None:
     lines: list[str] = []
     starts: list[np.ndarray] = []
     learned = 0
-    curves: dict[str, Any] = {}  # the losses train returned, per seed
+    per_seed: dict[str, Any] = {}  # the losses train returned, per seed
     drawn: tuple[int, RemoteObject] | None = None  # the seed whose boundary is drawn
     for seed in SEEDS:
         net = sub.call("XORNetwork", seed=seed)
@@ -1016,7 +965,7 @@ def train_learns_xor(sub: Submission, ctx: Context) -> None:
         if losses is None:
             raise CheckFailure("train(X, y) returned None, expected the list of losses")
         if isinstance(losses, list | tuple | np.ndarray):
-            curves[f"seed {seed}"] = losses
+            per_seed[f"seed {seed}"] = losses
         ok, line = describe_seed(ctx, seed, sub.get(net, "params"))
         learned += ok
         lines.append(line)
@@ -1025,7 +974,7 @@ def train_learns_xor(sub: Submission, ctx: Context) -> None:
         failed = len(lines) - learned
         if learned >= SEEDS_NEEDED or failed > len(SEEDS) - SEEDS_NEEDED:
             break
-    loss_curves(ctx, curves)
+    loss_curves(ctx, per_seed)
     if drawn is not None:
         boundary(sub, ctx, *drawn)
     if learned >= SEEDS_NEEDED:

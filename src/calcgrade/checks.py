@@ -71,6 +71,25 @@ class Context:
         )
         self.figures.append(Figure(kind, title, {k: plain(v) for k, v in data.items()}, audience))
 
+    def figure_of(
+        self,
+        title: str,
+        build: Callable[[], tuple[str, dict[str, Any]] | None],
+        *,
+        reveal: bool = False,
+    ) -> None:
+        """Record the figure ``build`` makes: its kind and data, or None for no figure.
+
+        A picture never changes a grade: if its data cannot be made (even if the
+        student code it calls fails or hangs), it is left out.
+        """
+        try:
+            built = build()
+        except Exception:
+            return
+        if built is not None:
+            self.figure(built[0], title, reveal=reveal, **built[1])
+
     @property
     def analytic(self) -> Tolerance:
         return self.tolerances.analytic
