@@ -70,8 +70,10 @@ from calcgrade import (
     Grader,
     RemoteObject,
     StudentError,
+    StudentTimeout,
     Submission,
     Tolerance,
+    WorkerDied,
     as_array,
     as_dict,
     as_float,
@@ -231,9 +233,7 @@ def run(
         )
     try:
         return sub.method_keep(obj, name, *args) if keep else sub.method(obj, name, *args)
-    except (StudentError, CheckFailure):
-        raise
-    except Exception as error:  # a timeout or a dead worker: the engine reports it
+    except (StudentTimeout, WorkerDied) as error:  # the engine reports it
         stuck[name] = f"{shown or name + '(...)'}, was stopped ({error})"
         raise
 
@@ -497,7 +497,7 @@ def exercise_network(sub: Submission) -> None:
                 missing.append(error)
         except CheckFailure:
             pass  # it hung in an earlier check: not run again
-        except Exception:
+        except (StudentTimeout, WorkerDied):
             break  # it hung now: the worker was restarted, and the check that needs it says so
     if len(missing) == len(calls):
         raise missing[0]

@@ -17,7 +17,17 @@ if TYPE_CHECKING:
     from .config import Tolerance
     from .errors import CalcgradeError, ConfigError, GradingError, SubmissionError
     from .expect import as_array, as_dict, as_float, as_int, as_tuple, describe
-    from .handle import Answered, Called, Plan, RemoteObject, Step, StudentError, Submission
+    from .handle import (
+        Answered,
+        Called,
+        Plan,
+        RemoteObject,
+        Step,
+        StudentError,
+        StudentTimeout,
+        Submission,
+        WorkerDied,
+    )
     from .nbgrader_support import Points
     from .numerics import (
         away_from_kinks,
@@ -57,7 +67,9 @@ _HOMES = {
     "RemoteObject": "handle",
     "Step": "handle",
     "StudentError": "handle",
+    "StudentTimeout": "handle",
     "Submission": "handle",
+    "WorkerDied": "handle",
     "Points": "nbgrader_support",
     "away_from_kinks": "numerics",
     "central_gradient": "numerics",
@@ -96,9 +108,11 @@ __all__ = [
     "RemoteObject",
     "Step",
     "StudentError",
+    "StudentTimeout",
     "Submission",
     "SubmissionError",
     "Tolerance",
+    "WorkerDied",
     "as_array",
     "as_dict",
     "as_float",
