@@ -92,6 +92,14 @@ def test_reaching_the_namespace_by_name_keeps_every_demo() -> None:
     assert skipped(STUDENT, CHECK, DEMO) == [2]  # the course's check cells do nothing here
 
 
+def test_a_cell_too_deep_or_too_long_to_read_keeps_every_demo() -> None:
+    deep = "total = " + " + ".join(["loss"] * 100_000)  # beyond the parser's recursion
+    long = "x = 1\n" * 40_000
+    assert skipped(STUDENT, DEMO, deep) == []
+    assert skipped(STUDENT, DEMO, long) == []
+    assert skipped(STUDENT, DEMO, "x = 1\n" * 10) == [1]
+
+
 def test_demos_that_read_each_other_go_together_and_stay_together() -> None:
     first = "try:\n    losses = [1.0, 0.5]\nexcept NotImplementedError:\n    losses = None"
     second = "try:\n    shown = list(losses)\nexcept TypeError:\n    pass"

@@ -58,6 +58,7 @@ _DYNAMIC_ATTRIBUTES = frozenset(
     {"__globals__", "__dict__", "f_globals", "f_locals", "f_back", "gi_frame", "tb_frame"}
 )
 _PERCENT_MARKER = "# %%"
+_MAX_READ = 200_000  # characters of a cell the analysis reads
 
 
 def normalise(source: str) -> str:
@@ -146,17 +147,25 @@ class _Names:
     binds: frozenset[str] = frozenset()  # bound, deleted or declared global and assigned
     deferred: frozenset[str] = frozenset()  # read by its functions, lambdas and classes
     early: frozenset[str] = frozenset()  # read at top level before the cell binds them
-    dynamic: bool = False  # reaches the namespace by name
+    dynamic: bool = False  # reaches the namespace by name, or could not be read
     opaque: bool = False  # binds names that cannot be known (a star import)
 
     @classmethod
     def of(cls, text: str) -> _Names:
         """Read from the code (call ``_names_of``, which remembers)."""
+        if len(text) > _MAX_READ:
+            return cls(dynamic=True)  # not worth the grader's time: it might read anything
         try:
-            tree = ast.parse(text)
-            table = symtable.symtable(text, "<cell>", "exec")
+            return cls._read(text)
         except (SyntaxError, ValueError):
             return cls()  # a cell that does not compile runs nothing
+        except (RecursionError, MemoryError):
+            return cls(dynamic=True)  # too deep to read: it might read anything
+
+    @classmethod
+    def _read(cls, text: str) -> _Names:
+        tree = ast.parse(text)
+        table = symtable.symtable(text, "<cell>", "exec")
         binds = {
             symbol.get_name()
             for symbol in table.get_symbols()
@@ -303,7 +312,7 @@ def _leave_out_of_script(source: SourceFile, course: CourseCells) -> SourceFile:
     try:  # each piece a whole number of statements, or a `# %%` line is inside one
         for piece in pieces:
             ast.parse(piece)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return source
     spans = []
     for index in sorted(left_out(pieces, course, candidates)):
