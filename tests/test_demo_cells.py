@@ -87,6 +87,7 @@ def test_reaching_the_namespace_by_name_keeps_every_demo() -> None:
         "value = eval('loss')",
         "import sys",
         "def peek():\n    return peek.__globals__['net']",
+        "from __main__ import net",
     ):
         assert skipped(STUDENT, DEMO, reader) == [], reader
     assert skipped(STUDENT, CHECK, DEMO) == [2]  # the course's check cells do nothing here

@@ -114,14 +114,15 @@ def left_out(
 ) -> frozenset[int]:
     """Indices of the cells, run in this order, that grading can leave out (only
     among ``candidates``, if given)."""
-    cells = [_names_of(text) for text in sources]
     skip = {
         index
         for index, text in enumerate(sources)
-        if (candidates is None or index in candidates)
-        and normalise(text) in course.demos
-        and not cells[index].opaque
+        if (candidates is None or index in candidates) and normalise(text) in course.demos
     }
+    if not skip:
+        return frozenset()
+    cells = [_names_of(text) for text in sources]
+    skip = {index for index in skip if not cells[index].opaque}
     own = [normalise(text) in course.known for text in sources]
     changed = bool(skip)
     while changed:
@@ -185,6 +186,8 @@ class _Names:
                 identifiers.add(node.id)
             elif isinstance(node, ast.Attribute):
                 identifiers.add(node.attr)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                identifiers.update(node.module.split("."))
             elif isinstance(node, ast.alias):
                 identifiers.update(node.name.split("."))
                 opaque = opaque or node.name == "*"
