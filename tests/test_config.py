@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -77,13 +78,29 @@ def test_a_grader_out_of_step_with_the_config_is_refused(tmp_path: Path) -> None
         load_grader(course, "t1_squares")
 
 
-def test_the_course_version_changes_with_the_graders(tmp_path: Path) -> None:
+def copy_of_tiny(tmp_path: Path) -> Path:
+    """The tiny course's config, graders and reference copied to ``tmp_path``."""
     for folder in ("graders", "reference"):
         (tmp_path / folder).mkdir()
         for file in (TINY / folder).glob("*.py"):
             (tmp_path / folder / file.name).write_text(file.read_text())
-    path = write(tmp_path, (TINY / "course_config.yml").read_text())
+    return write(tmp_path, (TINY / "course_config.yml").read_text())
+
+
+def test_the_course_version_changes_with_the_graders(tmp_path: Path) -> None:
+    path = copy_of_tiny(tmp_path)
     before = load_course(path).version
     grader = tmp_path / "graders" / "t1_squares.py"
     grader.write_text(grader.read_text() + "\n# reweighted\n")
     assert load_course(path).version != before
+
+
+def test_the_course_version_changes_with_the_demo_cells(tmp_path: Path) -> None:
+    path = copy_of_tiny(tmp_path)
+    before = load_course(path).version
+    (tmp_path / "exercises").mkdir()
+    cell = {"cell_type": "code", "metadata": {"tags": ["demo"]}, "source": "print(1)"}
+    (tmp_path / "exercises" / "t1_squares.ipynb").write_text(json.dumps({"cells": [cell]}))
+    course = load_course(path)
+    assert course.course_cells("t1_squares").demos == {"print(1)"}
+    assert course.version != before

@@ -2,7 +2,7 @@
 
 Each result is written atomically to ``OUT/results/`` as soon as it is ready,
 keyed by a hash of the submission, the course version, the module, the seed,
-the isolation level and the course's demo cells; a rerun (after a crash or
+the isolation level and whether demo cells run; a rerun (after a crash or
 ``kill -9``) reuses every result whose key still matches and grades only the
 rest. The gradebook and the feedback files are rebuilt from the results at the
 end, so no row is lost or duplicated. A submission whose worker would not start
@@ -89,8 +89,6 @@ class Batch:
         parts = [digest, self.course.version, entry.module, str(seed), self.options.isolation]
         if self.options.run_demo_cells:
             parts.append("run demo cells")
-        else:  # which cells are left out depends on the course notebook's demo cells
-            parts += sorted(self.course.course_cells(entry.module).demos)
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     def _previous(self, entry: Entry, key: str) -> ModuleResult | None:

@@ -1,4 +1,4 @@
-"""What the commands share: how they find the course."""
+"""What the commands share: how they find the course, and whether demo cells run."""
 
 from __future__ import annotations
 

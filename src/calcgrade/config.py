@@ -87,11 +87,17 @@ class CourseSpec(_Strict):
 class Course:
     """A loaded course: the validated spec plus where its files live."""
 
-    def __init__(self, spec: CourseSpec, root: Path, fingerprint: str) -> None:
+    def __init__(
+        self,
+        spec: CourseSpec,
+        root: Path,
+        fingerprint: str,
+        cells: dict[str, CourseCells] | None = None,
+    ) -> None:
         self.spec = spec
         self.root = root
         self.fingerprint = fingerprint
-        self._cells: dict[str, CourseCells] = {}
+        self._cells = cells or {}  # per module; load_course reads them
 
     @property
     def version(self) -> str:
@@ -121,9 +127,8 @@ class Course:
 
     def course_cells(self, module: str) -> CourseCells:
         """The code cells of the module's exercise notebook (none if it has none)."""
-        if module not in self._cells:
-            self._cells[module] = CourseCells.read(self.notebook_path(module))
-        return self._cells[module]
+        self.module(module)
+        return self._cells.get(module, CourseCells())
 
 
 def load_course(path: Path) -> Course:
@@ -142,7 +147,12 @@ def load_course(path: Path) -> Course:
         spec = CourseSpec.model_validate(data)
     except ValidationError as error:
         raise ConfigError(_explain(path, error)) from None
-    return Course(spec, path.parent.resolve(), _fingerprint(path.parent, spec, raw))
+    root = path.parent.resolve()
+    cells = {
+        module: CourseCells.read(root / spec.paths.exercises / f"{module}.ipynb")
+        for module in spec.modules
+    }
+    return Course(spec, root, _fingerprint(root, spec, raw, cells), cells)
 
 
 def _explain(path: Path, error: ValidationError) -> str:
@@ -155,13 +165,18 @@ def _explain(path: Path, error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def _fingerprint(root: Path, spec: CourseSpec, raw: bytes) -> str:
-    """A hash of the config, the graders and the reference: the course version."""
+def _fingerprint(root: Path, spec: CourseSpec, raw: bytes, cells: dict[str, CourseCells]) -> str:
+    """A hash of the config, the graders, the reference and the exercise notebooks'
+    demo cells (which decide what grading runs): the course version."""
     digest = hashlib.sha256(raw)
     for folder in (spec.paths.graders, spec.paths.reference):
         for file in sorted((root / folder).glob("*.py")):
             digest.update(file.name.encode())
             digest.update(file.read_bytes())
+    for module, course in cells.items():
+        digest.update(module.encode())
+        for demo in sorted(course.demos):
+            digest.update(demo.encode() + b"\0")
     return digest.hexdigest()
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import ConfigError
-from .submission import Cell, SourceFile
+from .submission import SourceFile
 
 DEMO_TAG = "demo"
 _DYNAMIC_NAMES = frozenset(
@@ -105,7 +105,7 @@ def leave_out_demos(source: SourceFile, course: CourseCells) -> SourceFile:
     if not chosen:
         return source
     kept = tuple(cell for index, cell in enumerate(source.cells) if index not in chosen)
-    numbers = [source.cells[index].label.rsplit(" ", 1)[-1] for index in sorted(chosen)]
+    numbers = [str(source.cells[index].number) for index in sorted(chosen)]
     return replace(source, cells=kept, notes=(*source.notes, _note("cell", numbers)))
 
 
@@ -124,8 +124,7 @@ def left_out(
     cells = [_names_of(text) for text in sources]
     skip = {index for index in skip if not cells[index].opaque}
     own = [normalise(text) in course.known for text in sources]
-    changed = bool(skip)
-    while changed:
+    while True:  # a demo that must run may read what another binds: until nothing changes
         running = [index for index in range(len(sources)) if index not in skip]
         if any(cells[index].dynamic and not own[index] for index in running):
             return frozenset()
@@ -136,9 +135,9 @@ def left_out(
             if cells[demo].binds & cells[index].deferred
             or (index > demo and cells[demo].binds & cells[index].early)
         }
+        if not needed:
+            return frozenset(skip)
         skip -= needed
-        changed = bool(needed)
-    return frozenset(skip)
 
 
 @dataclass(frozen=True)
@@ -324,7 +323,7 @@ def _leave_out_of_script(source: SourceFile, course: CourseCells) -> SourceFile:
         spans.append(f"{start + 2}–{start + 1 + len(pieces[index].rstrip().splitlines())}")
     if not spans:
         return source
-    blanked = Cell(cell.label, "\n".join(lines) + "\n")
+    blanked = replace(cell, source="\n".join(lines) + "\n")
     return replace(source, cells=(blanked,), notes=(*source.notes, _note("line", spans)))
 
 

@@ -132,7 +132,7 @@ def _grade_source(
     transport.budget_deadline = started + budget
     notes = list(run.notes)
     try:
-        loaded = _load(transport, source, notes)
+        loaded = _load(transport, run, notes)
         code = "\n".join(cell.source for cell in source.cells)
         checks = _run_checks(
             course, module, Submission(transport, loaded.names, code), loaded, options, transport

@@ -26,6 +26,7 @@ _HELP = re.compile(r"^\s*[\w.]+\?{1,2}\s*$")
 class Cell:
     label: str
     source: str
+    number: int | None = None  # its place among a notebook's cells, from 1
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def _read_notebook(path: Path, text: str, digest: str) -> SourceFile:
         cleaned, skipped = strip_magics(source)
         notes.extend(f"{label}: skipped IPython-only line `{line.strip()}`" for line in skipped)
         if cleaned.strip():
-            kept.append(Cell(label, cleaned))
+            kept.append(Cell(label, cleaned, number))
     return SourceFile(path, "ipynb", tuple(kept), tuple(notes), digest, module_hint=hint)
 
 
