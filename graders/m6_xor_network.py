@@ -49,8 +49,8 @@ differences of the student's loss, or the reference's gradients when they match
 those); the convergence check records the loss curves train returned for each seed it
 trained, and the decision boundary of one trained network (the first seed that learned
 XOR, else the last one tried): its ``forward`` on a 30 x 30 grid over [-0.5, 1.5]^2,
-in one call. The convergence check's figures show only the student's own network on
-the public XOR data, so they are revealed even if that check is made hidden.
+in one call. Like every figure of a hidden check, they would be the instructor's only
+if that check were made hidden: the student's code could draw what it saw before.
 """
 
 from __future__ import annotations
@@ -919,7 +919,7 @@ def loss_curves(ctx: Context, per_seed: dict[str, Any]) -> None:
         return curves(series, "epoch", "loss") if series else None
 
     title = "the losses train(X, y) returned on the XOR data, with its defaults"
-    ctx.figure_of(title, build, reveal=True)
+    ctx.figure_of(title, build)
 
 
 def boundary(sub: Submission, ctx: Context, seed: int, net: RemoteObject) -> None:
@@ -936,7 +936,7 @@ def boundary(sub: Submission, ctx: Context, seed: int, net: RemoteObject) -> Non
         return "boundary", {"grid": {"x": axis, "y": axis, "p": rounded(p, 4)}, "points": points}
 
     title = f"the decision boundary of XORNetwork(seed={seed}) after train(X, y)"
-    ctx.figure_of(title, build, reveal=True)
+    ctx.figure_of(title, build)
 
 
 @grader.check("train-learns-xor", exercise="train")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,11 @@ import pytest
 from calcgrade.config import Course, load_course
 from calcgrade.results import ModuleResult
 from calcgrade.runner import Options, grade_file
+
+# Hidden checks draw from this secret in every test (and every process a test starts),
+# never from a .grading-secret file that a grade run would otherwise make in the checkout;
+# tests of the secret itself unset it.
+os.environ["CALCGRADE_SECRET"] = "calcgrade test suite"
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "submissions"

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from calcgrade.batch import student_file_name
 from calcgrade.cli import cli
 from calcgrade.errors import GradingError
 from calcgrade.forkserver import ForkServer
@@ -67,21 +68,23 @@ def test_plain_layout_outputs(tmp_path: Path) -> None:
     }
     assert rows["ben, jr."]["total"] == "2"  # a comma in an id is quoted, not split
     assert rows["cy"]["total"] == "0"
-    data = json.loads((tmp_path / "out" / "results" / "ben_jr..json").read_text())
+    ben = student_file_name("ben, jr.")
+    assert ben.startswith("ben_jr~")  # not an id of plain letters: a slug and a hash
+    data = json.loads((tmp_path / "out" / "results" / f"{ben}.json").read_text())
     assert data["student"] == "ben, jr." and data["module"] == "t1_squares"
     assert {"score", "max_score", "isolation", "checks"} <= set(data)
-    feedback = (tmp_path / "out" / "feedback" / "ben_jr..md").read_text()
+    feedback = (tmp_path / "out" / "feedback" / f"{ben}.md").read_text()
     assert "## t1_squares: 2 / 5 points" in feedback
     assert "*Hint:* You cubed x; square it instead: x ** 2." in feedback
-    page = (tmp_path / "out" / "feedback" / "ben_jr..html").read_text()
+    page = (tmp_path / "out" / "feedback" / f"{ben}.html").read_text()
     assert "<h1>Feedback for ben, jr.</h1>" in page
     assert "<strong>Hint:</strong> You cubed x; square it instead: x ** 2." in page
     assert "Instructor copy." not in page
-    copy = (tmp_path / "out" / "instructor" / "ben_jr..html").read_text()
+    copy = (tmp_path / "out" / "instructor" / f"{ben}.html").read_text()
     assert "Instructor copy." in copy
     report = (tmp_path / "out" / "class_report.html").read_text()
     assert "3 students · 3 submissions graded · 0 ungraded · 2 not placed" in report
-    assert '<a href="feedback/ben_jr..html">feedback</a>' in report
+    assert f'<a href="feedback/{ben}.html">feedback</a>' in report
     assert "graded 3, reused 0, ungraded 0" in output
     assert "not graded stray.txt: a file at the top level" in output
     assert "not graded empty/: no .py or .ipynb submission inside" in output

@@ -61,6 +61,8 @@ def test_check_json_has_the_documented_shape(tmp_path: Path) -> None:
     failed = [c for c in data["checks"] if c["status"] == "failed"]
     assert [c["exercise"] for c in failed] == ["square", "square"]
     assert failed[0]["hint"] == "You cubed x; square it instead: x ** 2."
+    assert data["course_path"] == str(TINY) and data["course_version"].startswith("1+")
+    assert data["schema_version"] == 2 and len(data["seed_fingerprint"]) == 12
 
 
 @pytest.mark.slow
@@ -70,6 +72,7 @@ def test_check_report_shows_points_failures_and_hints(tmp_path: Path) -> None:
     code, output = invoke("check", str(path))
     assert code == 0
     assert "t1_squares: 2 / 5 points" in output
+    assert f"course: {TINY} (version 1+" in output  # which course graded, always
     assert "✗ square › square-values (0 / 2, failed)" in output
     assert "square(x): 5 of 6 entries (83%) differ" in output
     assert "hint: You cubed x; square it instead: x ** 2." in output

@@ -45,7 +45,7 @@ def module_result(*checks: CheckResult, notes: tuple[str, ...] = ()) -> ModuleRe
         submission="/autograder/submission/t1_squares.py",
         submission_sha256="ab" * 32,
         course_version="1+0123456789ab",
-        seed=7,
+        seed_fingerprint="0123456789ab",
         load_notes=notes,
         seconds=0.42,
         exercises=summarise(checks),
@@ -316,7 +316,16 @@ def test_pick_submission_ignores_symlinks(tmp_path: Path) -> None:
     secret = make(tmp_path / "source", "t1_squares.py") / "t1_squares.py"
     folder = make(tmp_path / "submission")
     (folder / "t1_squares.py").symlink_to(secret)
-    assert gs.pick_submission(folder, "t1_squares", MODULES).path is None
+    pick = gs.pick_submission(folder, "t1_squares", MODULES)
+    assert pick.path is None
+    assert pick.note == "t1_squares.py (a symbolic link): only regular files are graded"
+    os.mkfifo(folder / "t1_squares.ipynb")
+    (folder / "mine.py").write_text("x = 1\n")
+    assert gs.pick_submission(folder, "t1_squares", MODULES) == gs.Pick(
+        folder / "mine.py",
+        "Graded mine.py; also found t1_squares.ipynb (a named pipe (FIFO)), "
+        "t1_squares.py (a symbolic link), not graded.",
+    )
     assert gs.pick_submission(tmp_path / "nowhere", "t1_squares", MODULES).note == (
         "the submission folder is missing"
     )
@@ -392,10 +401,14 @@ def test_build_writes_a_zip_with_executable_scripts_and_the_trusted_course(
         "course",
     }
     assert {n.split("/")[1] for n in infos if n.startswith("course/")} == {
-        "course_config.yml",
+        ".grading-secret",  # $CALCGRADE_SECRET here (tests/conftest.py), so that Gradescope
+        "course_config.yml",  # draws the hidden inputs calcgrade grade draws
         "graders",
         "reference",
     }
+    with zipfile.ZipFile(out) as archive:
+        assert archive.read("course/.grading-secret") == b"calcgrade test suite\n"
+    assert infos["course/.grading-secret"].external_attr >> 16 == 0o100600
     assert setup.startswith("#!/usr/bin/env bash\n")
     assert "apt-get install -y --no-install-recommends python3 python3-venv python3-pip " in setup
     assert "bubblewrap" in setup and 'pip" install "$ROOT/source/calcgrade-src"' in setup

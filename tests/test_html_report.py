@@ -77,7 +77,7 @@ def result(*checks: CheckResult, module: str = "t1_squares", **fields: Any) -> M
         isolation="basic",
         checks=checks,
         submission="/home/someone/t1_squares.py",
-        seed=1234,
+        seed_fingerprint="abcdef012345",
         course_version="7+abc",
         exercises=summarise(checks),
         **fields,
@@ -255,7 +255,7 @@ def test_the_student_sees_messages_and_everyone_figures_only() -> None:
     assert "hidden inputs drawn" not in page
     assert "everyone sees this" in page and "revealed error pattern" in page
     assert "a passed check's picture" not in page  # pictures explain lost points
-    assert "seed 1234" not in page and "Instructor copy" not in page
+    assert "abcdef012345" not in page and "Instructor copy" not in page
     assert svg_count(page) == 2
     assert f"<strong>Hint:</strong> {HINT}" in page
     assert "t1_squares.py" in page and "/home/someone" not in page
@@ -267,7 +267,7 @@ def test_the_instructor_sees_details_every_figure_and_the_output() -> None:
     assert "<summary>What the student sees</summary>" in page
     assert 'hidden inputs drawn <span class="badge instructor">instructor only</span>' in page
     assert "hidden x = [0.1234, -5.678]" in page  # the output
-    assert "seed 1234" in page and "Instructor copy." in page
+    assert "hidden seed fingerprint abcdef012345" in page and "Instructor copy." in page
     assert svg_count(page) == 3
 
 

@@ -20,10 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from calcgrade import gradescope
 from calcgrade.config import Course, load_course
 from calcgrade.forkserver import ForkServer, strict_problem
+from calcgrade.gradebook import Row, feedback_markdown
+from calcgrade.html_report import row_page
 from calcgrade.results import ModuleResult
-from calcgrade.runner import Options, grade_file
+from calcgrade.runner import Options, check_rng, grade_file
 
 from .conftest import ROOT
 
@@ -483,3 +486,112 @@ def test_matplotlib_s_font_list_comes_read_only_from_outside(tiny: Course, tmp_p
         errors = forks.process.stderr.read().decode(errors="replace")
         forks.close()
     assert "temporary cache directory" not in errors and "Fontconfig" not in errors, errors
+
+
+# Exfiltration of hidden inputs through the student's own text and state
+
+HIDDEN_SEED = 424242  # stands for an instructor's grading secret
+HIDDEN_X = check_rng(HIDDEN_SEED, "t1_squares", "square-hidden").normal(size=(4, 3))
+
+
+def student_facing(result: ModuleResult) -> str:
+    """Everything of a result that a student may see, in every format calcgrade writes."""
+    row = Row("eve", {"t1_squares": result}, {})
+    return "\n".join(
+        [
+            *(f"{c.message}\n{c.hint or ''}" for c in result.checks),
+            *result.load_notes,
+            feedback_markdown(row),
+            row_page(row, "student", {}, "stamp"),
+            json.dumps(gradescope.results_json(result)),
+        ]
+    )
+
+
+def assert_hidden_x_withheld(result: ModuleResult) -> None:
+    shown = student_facing(result)
+    assert "LEAK" not in shown
+    for value in HIDDEN_X.ravel():
+        assert f"{value:.6f}"[:-1] not in shown, value
+
+
+def grade_hidden(tiny: Course, server: ForkServer, tmp_path: Path, source: str) -> ModuleResult:
+    path = tmp_path / f"t1_squares_{uuid.uuid4().hex[:8]}.py"
+    path.write_text(source)
+    options = Options(isolation="strict", seed=HIDDEN_SEED)
+    return grade_file(tiny, "t1_squares", path, options, server)
+
+
+def test_an_exception_message_carrying_hidden_inputs_is_withheld(
+    tiny: Course, server: ForkServer, tmp_path: Path
+) -> None:
+    source = (
+        "def square(x):\n"
+        "    if x.shape == (4, 3):\n"
+        "        raise ValueError('LE' + 'AK ' + repr(x.tolist()))\n"
+        "    return x ** 2\n\n"
+        "def add_one(x):\n    return x + 1.0\n"
+    )
+    result = grade_hidden(tiny, server, tmp_path, source)
+    hidden = next(c for c in result.checks if c.id == "square-hidden")
+    assert hidden.status == "failed"
+    assert hidden.message == (
+        f"`square` raised ValueError at {Path(result.submission).name}, line 3: "
+        "`raise ValueError('LE' + 'AK ' + repr(x.tolist()))`; its message is withheld "
+        "because this check is hidden"
+    )
+    assert "LEAK [[" in (hidden.detail or "")  # the instructor's copy has it all
+    assert_hidden_x_withheld(result)
+
+
+def test_a_class_name_or_an_exit_status_carrying_hidden_inputs_is_withheld(
+    tiny: Course, server: ForkServer, tmp_path: Path
+) -> None:
+    source = (
+        "import os\n"
+        "def square(x):\n"
+        "    if x.shape == (4, 3):\n"
+        "        name = 'LE' + 'AK' + '_'.join(str(abs(v)).replace('.', 'd') for v in x.ravel())\n"
+        "        raise type(name, (Exception,), {})()\n"
+        "    return x ** 2\n\n"
+        "def add_one(x):\n    return x + 1.0\n"
+    )
+    result = grade_hidden(tiny, server, tmp_path, source)
+    hidden = next(c for c in result.checks if c.id == "square-hidden")
+    assert hidden.message.startswith("`square` raised an exception at ")
+    assert_hidden_x_withheld(result)
+    exits = source.replace(
+        "raise type(name, (Exception,), {})()", "os._exit(int(abs(x[0, 0]) * 100) % 256)"
+    )
+    result = grade_hidden(tiny, server, tmp_path, exits)
+    hidden = next(c for c in result.checks if c.id == "square-hidden")
+    assert hidden.message == (
+        "your code ended its own process (the details are withheld because this check is hidden)"
+    )
+    assert_hidden_x_withheld(result)
+
+
+def test_state_kept_from_a_hidden_check_never_reaches_a_public_check(
+    tiny: Course, server: ForkServer, tmp_path: Path
+) -> None:
+    """The public checks run first: add_one (public) is checked before square (hidden)
+    is ever called with hidden inputs, although the grader lists it last."""
+    source = (
+        "seen = []\n"
+        "def square(x):\n"
+        "    seen.append(x.tolist())\n"
+        "    return x ** 2\n\n"
+        "def add_one(x):\n"
+        "    if len(seen) > 1:\n"
+        "        raise ValueError('LE' + 'AK ' + repr(seen))\n"
+        "    return x + 1.0\n"
+    )
+    result = grade_hidden(tiny, server, tmp_path, source)
+    assert [c.id for c in result.checks] == [
+        "square-values",
+        "square-hidden",
+        "square-leaves-input",
+        "add-one-value",
+    ]
+    assert result.score == result.max_score, [(c.id, c.message) for c in result.checks]
+    assert_hidden_x_withheld(result)

@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import time
+import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -37,13 +38,33 @@ from .html_report import (
 )
 from .results import ModuleResult
 from .runner import Options, grade_file, load_grader, load_reference
+from .safe_read import read_regular
+from .submission import MAX_BYTES
+from .text_safety import printable
 
-SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
+SLUG_CHARACTER = re.compile(r"[^A-Za-z0-9._-]+")
+WINDOWS_DEVICES = re.compile(r"(con|prn|aux|nul|com\d|lpt\d)(\..*)?")
 
 
-def safe_name(student: str) -> str:
-    """A student id as a file name (no separators, no leading dot)."""
-    return SAFE.sub("_", student).lstrip(".") or "_"
+def student_file_name(student: str) -> str:
+    """The name of a student's files under OUT: the same id always gives the same
+    name, and two different ids never give the same one.
+
+    An id of lowercase letters, digits, ``.``, ``_`` and ``-`` (not starting
+    with a dot, at most 80 characters, not a Windows device name) is its own
+    name. Any other id gets a readable slug and ``~`` and a hash of the exact
+    id: ``a b`` is ``a_b~3c1f...``, ``a_b`` stays ``a_b``, NFC and NFD ``José``
+    get different hashes. No plain name contains ``~``, so the two kinds never
+    meet; and names differ in more than letter case, for case-insensitive file
+    systems.
+    """
+    if PLAIN_NAME.fullmatch(student) and not WINDOWS_DEVICES.fullmatch(student):
+        return student
+    ascii_letters = unicodedata.normalize("NFKD", student).encode("ascii", "ignore").decode()
+    slug = SLUG_CHARACTER.sub("_", ascii_letters).strip("._")[:60] or "student"
+    digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{slug}~{digest}"
 
 
 @dataclass
@@ -52,8 +73,16 @@ class BatchResult:
     graded: list[tuple[Entry, ModuleResult]] = field(default_factory=list)
     reused: int = 0
     ungraded: list[tuple[Entry, str]] = field(default_factory=list)
+    refused: list[tuple[Entry, str]] = field(default_factory=list)  # files not read, and why
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+    def refused_lines(self) -> list[str]:
+        """One line per file that was not read: whose, which module, and why."""
+        return [
+            f"{printable(entry.student, newlines=False)}/{entry.module}: not graded: {why}"
+            for entry, why in self.refused
+        ]
 
 
 class Batch:
@@ -78,13 +107,13 @@ class Batch:
         self.all_modules = all_modules
 
     def result_path(self, entry: Entry) -> Path:
-        name = safe_name(entry.student)
+        name = student_file_name(entry.student)
         if self.all_modules:
             return self.out / "results" / name / f"{entry.module}.json"
         return self.out / "results" / f"{name}.json"
 
     def key(self, entry: Entry) -> str:
-        digest = hashlib.sha256(entry.path.read_bytes()).hexdigest()
+        digest = hashlib.sha256(read_regular(entry.path, MAX_BYTES, entry.root)).hexdigest()
         seed = self.options.seed if self.options.seed is not None else self.course.spec.seed
         parts = [digest, self.course.version, entry.module, str(seed), self.options.isolation]
         if self.options.run_demo_cells:
@@ -107,7 +136,9 @@ class Batch:
         for attempt in range(2):
             generation = server.generation
             try:
-                return grade_file(self.course, entry.module, entry.path, self.options, server)
+                return grade_file(
+                    self.course, entry.module, entry.path, self.options, server, entry.root
+                )
             except GradingError:
                 server.restart(generation)  # unless another thread did already
                 if attempt == 1:
@@ -134,7 +165,15 @@ class Batch:
         results: dict[tuple[str, str], ModuleResult] = {}
         todo: list[tuple[Entry, str]] = []
         for entry in folder.entries:
-            key = self.key(entry)
+            try:
+                if entry.refused:
+                    raise SubmissionError(entry.refused)
+                key = self.key(entry)
+            except SubmissionError as error:
+                why = entry.refused or str(error).removeprefix(f"{entry.path}: ")
+                outcome.refused.append((entry, why))
+                progress(entry, "not graded")
+                continue
             previous = self._previous(entry, key)
             if previous is None:
                 todo.append((entry, key))
@@ -150,7 +189,7 @@ class Batch:
             finally:
                 if own:
                     server.close()
-        outcome.rows = self._rows(folder, results, outcome.ungraded)
+        outcome.rows = self._rows(folder, results, outcome)
         outcome.seconds = time.monotonic() - started
         self._write_outputs(outcome)
         return outcome
@@ -187,17 +226,22 @@ class Batch:
         self,
         folder: ClassFolder,
         results: dict[tuple[str, str], ModuleResult],
-        ungraded: list[tuple[Entry, str]],
+        outcome: BatchResult,
     ) -> list[Row]:
         students = sorted({entry.student for entry in folder.entries})
-        failed = {(entry.student, entry.module): why for entry, why in ungraded}
+        failed = {
+            (entry.student, entry.module): f"ungraded ({why})" for entry, why in outcome.ungraded
+        }
+        failed.update(
+            ((entry.student, entry.module), f"not graded: {why}") for entry, why in outcome.refused
+        )
         rows = []
         for student in students:
             got = {m: results[(student, m)] for m in self.modules if (student, m) in results}
             problems = {}
             for module in self.modules:
                 if (student, module) in failed:
-                    problems[module] = f"ungraded ({failed[(student, module)]})"
+                    problems[module] = failed[(student, module)]
                 elif module not in got:
                     problems[module] = "missing"
             rows.append(Row(student, got, problems))
@@ -209,15 +253,15 @@ class Batch:
         exercises = {m: list(self.course.module(m).exercises) for m in self.modules}
         write_atomically(self.out / "gradebook.csv", gradebook_csv(outcome.rows, exercises))
         for row in outcome.rows:
-            path = self.out / "feedback" / f"{safe_name(row.student)}.md"
+            path = self.out / "feedback" / f"{student_file_name(row.student)}.md"
             write_atomically(path, feedback_markdown(row))
         if not self.html:
             return
         self._write_pages(outcome.rows)
         links = {
             row.student: {
-                "feedback": f"feedback/{safe_name(row.student)}.html",
-                "instructor copy": f"instructor/{safe_name(row.student)}.html",
+                "feedback": f"feedback/{student_file_name(row.student)}.html",
+                "instructor copy": f"instructor/{student_file_name(row.student)}.html",
             }
             for row in outcome.rows
         }
@@ -227,7 +271,11 @@ class Batch:
             f"(isolation: {self.options.isolation})."
         )
         page = class_page(
-            outcome.rows, outcome.problems, exercises=exercises, links=links, summary=summary
+            outcome.rows,
+            [*outcome.problems, *outcome.refused_lines()],
+            exercises=exercises,
+            links=links,
+            summary=summary,
         )
         write_atomically(self.out / "class_report.html", page)
 
@@ -236,7 +284,7 @@ class Batch:
         (drawing a figure takes about 0.3 s of matplotlib: a resumed batch redraws
         only the pages of the students whose results changed)."""
         for row in rows:
-            name = safe_name(row.student)
+            name = student_file_name(row.student)
             stamp = fingerprint(row)
             pages: list[tuple[Audience, Path]] = [
                 ("student", self.out / "feedback" / f"{name}.html"),

@@ -8,7 +8,9 @@ table of hints.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Literal
@@ -31,6 +33,25 @@ def plain(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
+
+
+_HIDDEN_CHECK: ContextVar[bool] = ContextVar("calcgrade_hidden_check", default=False)
+
+
+def in_hidden_check() -> bool:
+    """Whether a hidden check is running (in this thread): then messages quote no
+    student-controlled text (an exception's message, a class name, a dict key),
+    which could carry the hidden inputs the student's code was called with."""
+    return _HIDDEN_CHECK.get()
+
+
+@contextmanager
+def running_check(hidden: bool) -> Iterator[None]:
+    token = _HIDDEN_CHECK.set(hidden)
+    try:
+        yield
+    finally:
+        _HIDDEN_CHECK.reset(token)
 
 
 class CheckFailure(Exception):
@@ -60,23 +81,19 @@ class Context:
     hidden: bool
     figures: list[Figure] = field(default_factory=list)
 
-    def figure(self, kind: str, title: str, *, reveal: bool = False, **data: Any) -> None:
+    def figure(self, kind: str, title: str, **data: Any) -> None:
         """Record data for a picture of this check (see ``calcgrade.figures``).
 
-        In a hidden check the picture is for the instructor only, unless
-        ``reveal`` says its data shows no hidden input and no expected value.
+        In a hidden check the picture is for the instructor only: what the
+        student's code did there may carry the hidden inputs.
         """
-        audience: Literal["everyone", "instructor"] = (
-            "instructor" if self.hidden and not reveal else "everyone"
-        )
+        audience: Literal["everyone", "instructor"] = "instructor" if self.hidden else "everyone"
         self.figures.append(Figure(kind, title, {k: plain(v) for k, v in data.items()}, audience))
 
     def figure_of(
         self,
         title: str,
         build: Callable[[], tuple[str, dict[str, Any]] | None],
-        *,
-        reveal: bool = False,
     ) -> None:
         """Record the figure ``build`` makes: its kind and data, or None for no figure.
 
@@ -88,7 +105,7 @@ class Context:
         except Exception:
             return
         if built is not None:
-            self.figure(built[0], title, reveal=reveal, **built[1])
+            self.figure(built[0], title, **built[1])
 
     @property
     def analytic(self) -> Tolerance:

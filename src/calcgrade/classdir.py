@@ -4,39 +4,53 @@
   names the module, or a notebook whose metadata does);
 - nbgrader: ``CLASS_DIR/submitted/<student>/<assignment>/*.ipynb`` where the
   assignment is named after the module (``m1_derivatives`` or ``m1...``);
-- LMS download zip: either the plain layout inside the zip, or the flat files of
-  a Canvas download, ``<name>_<user id>_<submission id>_<file name>`` (also with
-  ``_LATE_`` after the name); the student id is ``<name>_<user id>``, the module
-  comes from ``<file name>``.
+- LMS download zip (``calcgrade.lms_zip`` unpacks it): the plain or nbgrader
+  layout inside the zip, also wrapped in one top folder, and the flat files of
+  a Canvas download, ``<name>_<user id>_<submission id>_<file name>`` (also
+  with ``_LATE_`` after the name): the student id is ``<name>_<user id>``, the
+  module comes from ``<file name>``.
 
-Anything that cannot be placed (a stray file, an empty folder, two files for the
-same student and module) is reported as a problem, never silently dropped.
+Nothing is dropped silently. Whatever cannot be placed (a stray file, an empty
+folder, two files for the same student and module, a zip entry that was not
+unpacked) is listed as a problem with its reason. Links are never followed and
+only regular files are read (``calcgrade.safe_read``): a submission that is a
+link, a FIFO, a socket or a device, or that is over the size limit, is not read
+but still gives its student a row that says why (``Entry.refused``) when its
+student and module can be told; a student folder that is a link is listed.
 """
 
 from __future__ import annotations
 
+import os
 import re
-import shutil
-import tempfile
-import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SubmissionError
-from .submission import infer_module, module_from_name, read_submission
+from .lms_zip import SUFFIXES, Refused, Unpacked, unpack
+from .safe_read import kind_of
+from .submission import MAX_BYTES, infer_module, module_from_name, read_submission
+from .text_safety import printable
 
 CANVAS = re.compile(r"^(?P<name>[^_/]+)_(?:LATE_)?(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
-SUFFIXES = (".py", ".ipynb")
 MAX_ZIP_BYTES = 1 << 30
+MAX_FILES_PER_STUDENT = 2_000  # files and folders looked at in one student's folder
+LITTER = frozenset({"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", ".ipynb_checkpoints"})
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One submission to grade."""
+    """One submission to grade: read ``path`` below ``root`` without following links.
+
+    ``refused`` says why the file is not graded (a link, a FIFO, over the size
+    limit); the student's row then carries that reason instead of a score.
+    """
 
     student: str
     module: str
     path: Path
+    root: Path | None = None
+    refused: str | None = None
 
 
 @dataclass
@@ -44,11 +58,29 @@ class ClassFolder:
     entries: list[Entry]
     problems: list[str]
     layout: str
-    cleanup: Path | None = None
+    unpacked: Unpacked | None = None
 
     def close(self) -> None:
-        if self.cleanup is not None:
-            shutil.rmtree(self.cleanup, ignore_errors=True)
+        if self.unpacked is not None:
+            self.unpacked.close()
+
+
+@dataclass
+class _Found:
+    """Candidate files of a layout, before they are placed."""
+
+    root: Path
+    files: list[tuple[str, Path, str | None]] = field(default_factory=list)  # student, file, hint
+    special: list[tuple[str, Path, str | None, str]] = field(default_factory=list)  # ..., why
+    problems: list[str] = field(default_factory=list)
+
+    def shown(self, path: Path) -> str:
+        return printable(str(path.relative_to(self.root)), newlines=False)
+
+
+def student_id(name: str) -> str:
+    """A folder name as a student id: bytes that are not UTF-8 become ``\\xNN``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def find_submissions(location: Path, modules: list[str], wanted: list[str]) -> ClassFolder:
@@ -57,120 +89,230 @@ def find_submissions(location: Path, modules: list[str], wanted: list[str]) -> C
         return _from_zip(location, modules, wanted)
     if not location.is_dir():
         raise SubmissionError(f"{location}: not a folder or a .zip file")
-    if (location / "submitted").is_dir():
-        return _nbgrader(location / "submitted", modules, wanted)
-    return _plain(location, modules, wanted)
+    return _place(_layout(location), modules, wanted)
 
 
-def _module_of(path: Path, modules: list[str], hint: str | None = None) -> str | None:
-    if hint is not None:
-        named = module_from_name(Path(hint).stem if hint.endswith(SUFFIXES) else hint, modules)
-        if named:
-            return named
-    try:
-        return infer_module(read_submission(path), modules)
-    except SubmissionError:
-        return None
+def _layout(root: Path) -> tuple[_Found, str]:
+    submitted = root / "submitted"
+    if submitted.is_dir() and not submitted.is_symlink():
+        return _nbgrader(submitted), "nbgrader"
+    return _plain(root), "plain"
 
 
-def _collect(
-    found: list[tuple[str, Path, str | None]],
-    modules: list[str],
-    wanted: list[str],
-    problems: list[str],
-    root: Path,
-) -> list[Entry]:
-    """Place (student, file, module hint) triples; report what cannot be placed."""
-    chosen: dict[tuple[str, str], Path] = {}
-    for student, path, hint in found:
-        shown = path.relative_to(root) if path.is_relative_to(root) else path
-        module = _module_of(path, modules, hint)
-        if module is None:
-            problems.append(f"{shown}: cannot tell which module it is for (skipped)")
+def _children(folder: Path) -> list[os.DirEntry[str]]:
+    with os.scandir(folder) as listing:
+        return sorted((e for e in listing if not _is_litter(e)), key=lambda e: e.name)
+
+
+def _is_litter(entry: os.DirEntry[str]) -> bool:
+    """What macOS, Windows and Jupyter leave behind (``._x`` files are macOS's)."""
+    apple_double = entry.name.startswith("._") and not entry.is_dir(follow_symlinks=False)
+    return entry.name in LITTER or apple_double
+
+
+def _kind(entry: os.DirEntry[str]) -> str:
+    return kind_of(entry.stat(follow_symlinks=False).st_mode)
+
+
+def _not_regular(entry: os.DirEntry[str]) -> str:
+    return f"{_kind(entry)}; only regular files are graded, never through a link"
+
+
+def _plain(root: Path, canvas: bool = False) -> _Found:
+    found = _Found(root)
+    for child in _children(root):
+        name = printable(child.name, newlines=False)
+        if child.is_dir(follow_symlinks=False):
+            if child.name.startswith("."):
+                found.problems.append(f"{name}/: a hidden folder (skipped)")
+            else:
+                _student_folder(found, student_id(child.name), Path(child.path))
+        elif canvas and child.is_file(follow_symlinks=False) and CANVAS.match(child.name):
+            _canvas_file(found, Path(child.path))
+        elif child.name.startswith("."):
+            found.problems.append(f"{name}: a hidden entry at the top level (skipped)")
+        elif child.is_file(follow_symlinks=False):
+            found.problems.append(
+                f"{name}: a file at the top level, expected <student>/<module>.py (skipped)"
+            )
+        else:
+            found.problems.append(
+                f"{name}: {_kind(child)} at the top level; links are not followed (skipped)"
+            )
+    return found
+
+
+def _canvas_file(found: _Found, path: Path) -> None:
+    match = CANVAS.match(path.name)
+    assert match is not None
+    student = student_id(f"{match['name']}_{match['user']}")
+    if path.suffix not in SUFFIXES:
+        found.problems.append(f"{found.shown(path)}: not a .py or .ipynb submission (skipped)")
+    else:
+        found.files.append((student, path, match["file"]))
+
+
+def _student_folder(found: _Found, student: str, folder: Path) -> None:
+    """The .py and .ipynb files anywhere in a student's folder, links not followed."""
+    before = len(found.files) + len(found.special)
+    pending, seen = [folder], 0
+    while pending:
+        current = pending.pop()
+        for child in _children(current):
+            seen += 1
+            if seen > MAX_FILES_PER_STUDENT:
+                found.problems.append(
+                    f"{found.shown(folder)}/: over {MAX_FILES_PER_STUDENT} files and folders; "
+                    "the rest were not looked at"
+                )
+                return
+            path = Path(child.path)
+            if child.name.startswith("."):
+                continue
+            if child.is_dir(follow_symlinks=False):
+                pending.append(path)
+            elif child.is_symlink() and child.is_dir():
+                found.problems.append(
+                    f"{found.shown(path)}: a symbolic link to a folder; links are not "
+                    "followed (skipped)"
+                )
+            elif path.suffix in SUFFIXES:
+                if child.is_file(follow_symlinks=False):
+                    found.files.append((student, path, None))
+                else:
+                    found.special.append((student, path, None, _not_regular(child)))
+    if len(found.files) + len(found.special) == before:
+        found.problems.append(f"{found.shown(folder)}/: no .py or .ipynb submission inside")
+
+
+def _nbgrader(submitted: Path) -> _Found:
+    found = _Found(submitted)
+    for student in _children(submitted):
+        shown = f"submitted/{printable(student.name, newlines=False)}"
+        if not student.is_dir(follow_symlinks=False):
+            if student.is_symlink():
+                found.problems.append(f"{shown}: a symbolic link; links are not followed (skipped)")
             continue
-        if module not in wanted:
-            continue
+        assignments = [a for a in _children(Path(student.path)) if not a.name.startswith(".")]
+        for link in (a for a in assignments if a.is_symlink()):
+            found.problems.append(
+                f"{shown}/{printable(link.name, newlines=False)}: a symbolic link; "
+                "links are not followed (skipped)"
+            )
+        assignments = [a for a in assignments if a.is_dir(follow_symlinks=False)]
+        if not assignments:
+            found.problems.append(f"{shown}/: no assignment folder inside")
+        for assignment in assignments:
+            notebooks = [n for n in _children(Path(assignment.path)) if n.name.endswith(".ipynb")]
+            if not notebooks:
+                found.problems.append(f"{shown}/{assignment.name}/: no notebook inside")
+            for notebook in notebooks:
+                who, path = student_id(student.name), Path(notebook.path)
+                if notebook.is_file(follow_symlinks=False):
+                    found.files.append((who, path, assignment.name))
+                else:
+                    found.special.append((who, path, assignment.name, _not_regular(notebook)))
+    return found
+
+
+def _place(layout: tuple[_Found, str], modules: list[str], wanted: list[str]) -> ClassFolder:
+    """Place each (student, file, module hint); list what cannot be placed, with why."""
+    found, name = layout
+    problems = list(found.problems)
+    chosen: dict[tuple[str, str], Entry] = {}
+
+    def place(student: str, module: str, path: Path, refused: str | None) -> None:
         key = (student, module)
         if key in chosen:
-            other = (
-                chosen[key].relative_to(root) if chosen[key].is_relative_to(root) else chosen[key]
-            )
             problems.append(
-                f"{shown}: a second submission of {student} for {module} "
-                f"(kept {other}; skipped this one)"
+                f"{found.shown(path)}: a second submission of {printable(student)} for {module} "
+                f"(kept {found.shown(chosen[key].path)}; skipped this one)"
             )
-            continue
-        chosen[key] = path
-    return [Entry(student, module, path) for (student, module), path in sorted(chosen.items())]
+        else:
+            chosen[key] = Entry(student, module, path, found.root, refused)
+
+    for student, path, hint in found.files:
+        module = _from_hint(hint, modules)
+        refused = None
+        if module is None:
+            module, refused = _from_content(found.root, path, modules)
+        if module is None and refused is not None and len(wanted) == 1:
+            module = wanted[0]  # unreadable, and named for no module: the one being graded
+        if module is None:
+            problems.append(f"{found.shown(path)}: {refused or _UNKNOWN_MODULE} (skipped)")
+        elif module in wanted:
+            place(student, module, path, refused)
+    for student, path, hint, why in found.special:
+        module = _from_hint(hint or path.stem, modules) or (wanted[0] if len(wanted) == 1 else None)
+        if module is None or (student, module) in chosen:
+            problems.append(f"{found.shown(path)}: {why} (skipped)")
+        elif module in wanted:
+            place(student, module, path, why)
+    entries = [chosen[key] for key in sorted(chosen)]
+    return ClassFolder(entries, problems, name)
 
 
-def _plain(root: Path, modules: list[str], wanted: list[str]) -> ClassFolder:
-    problems: list[str] = []
-    found: list[tuple[str, Path, str | None]] = []
-    for child in sorted(root.iterdir()):
-        if child.name.startswith("."):
-            continue
-        if not child.is_dir():
-            problems.append(
-                f"{child.name}: a file at the top level, expected <student>/<module>.py"
-            )
-            continue
-        files = [
-            f
-            for f in sorted(child.rglob("*"))
-            if f.suffix in SUFFIXES and f.is_file() and ".ipynb_checkpoints" not in f.parts
-        ]
-        if not files:
-            problems.append(f"{child.name}/: no .py or .ipynb submission inside")
-        found.extend((child.name, f, None) for f in files)
-    return ClassFolder(_collect(found, modules, wanted, problems, root), problems, "plain")
+_UNKNOWN_MODULE = "cannot tell which module it is for (name it <module>.py or .ipynb)"
 
 
-def _nbgrader(submitted: Path, modules: list[str], wanted: list[str]) -> ClassFolder:
-    problems: list[str] = []
-    found: list[tuple[str, Path, str | None]] = []
-    for student in sorted(p for p in submitted.iterdir() if p.is_dir()):
-        assignments = [a for a in sorted(student.iterdir()) if a.is_dir()]
-        if not assignments:
-            problems.append(f"submitted/{student.name}/: no assignment folder inside")
-        for assignment in assignments:
-            notebooks = [n for n in sorted(assignment.glob("*.ipynb"))]
-            if not notebooks:
-                problems.append(f"submitted/{student.name}/{assignment.name}/: no notebook inside")
-            found.extend((student.name, n, assignment.name) for n in notebooks)
-    return ClassFolder(_collect(found, modules, wanted, problems, submitted), problems, "nbgrader")
+def _from_hint(hint: str | None, modules: list[str]) -> str | None:
+    if hint is None:
+        return None
+    return module_from_name(Path(hint).stem if hint.endswith(SUFFIXES) else hint, modules)
+
+
+def _from_content(root: Path, path: Path, modules: list[str]) -> tuple[str | None, str | None]:
+    """(module, None) from the file's name or metadata, or (None, why it cannot be read)."""
+    named = module_from_name(path.stem, modules)
+    try:
+        return infer_module(read_submission(path, root), modules) or named, None
+    except SubmissionError as error:
+        return named, str(error).removeprefix(f"{path}: ")
 
 
 def _from_zip(archive: Path, modules: list[str], wanted: list[str]) -> ClassFolder:
-    folder = Path(tempfile.mkdtemp(prefix="calcgrade-zip-"))
+    unpacked = unpack(archive, max_file_bytes=MAX_BYTES, max_total_bytes=MAX_ZIP_BYTES)
     try:
-        with zipfile.ZipFile(archive) as zipped:
-            members = [m for m in zipped.infolist() if not m.is_dir()]
-            if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
-                raise SubmissionError(f"{archive}: unpacks to more than {MAX_ZIP_BYTES} bytes")
-            for member in members:
-                name = Path(member.filename)
-                if name.is_absolute() or ".." in name.parts or "__MACOSX" in name.parts:
-                    continue
-                target = folder / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(zipped.read(member))
-    except (zipfile.BadZipFile, OSError) as error:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise SubmissionError(f"{archive}: not a readable zip file ({error})") from None
-    flat = [p for p in folder.iterdir() if p.is_file()]
-    if flat and all(CANVAS.match(p.name) for p in flat if p.suffix in SUFFIXES):
-        problems: list[str] = []
-        found = []
-        for path in sorted(flat):
-            match = CANVAS.match(path.name)
-            if match is None or path.suffix not in SUFFIXES:
-                problems.append(f"{path.name}: not a .py or .ipynb submission (skipped)")
-                continue
-            found.append((f"{match['name']}_{match['user']}", path, match["file"]))
-        entries = _collect(found, modules, wanted, problems, folder)
-        return ClassFolder(entries, problems, "lms-zip (canvas)", cleanup=folder)
-    result = find_submissions(folder, modules, wanted)
-    result.layout = f"zip ({result.layout})"
-    result.cleanup = folder
-    return result
+        root = unpacked.root
+        if (root / "submitted").is_dir():
+            found, layout = _nbgrader(root / "submitted"), "nbgrader"
+        else:
+            found = _plain(root, canvas=True)
+            canvas = any(hint is not None for _, _, hint in found.files)
+            layout = "canvas" if canvas else "plain"
+        unplaced = [e for e in unpacked.refused if not _refused_entry(found, unpacked, e, layout)]
+        folder = _place((found, layout), modules, wanted)
+    except BaseException:
+        unpacked.close()
+        raise
+    folder.problems[:0] = [f"{archive.name}: {entry.name}: {entry.reason}" for entry in unplaced]
+    if unpacked.litter:
+        folder.problems.append(
+            f"{archive.name}: {unpacked.litter} entries of operating-system litter ignored "
+            "(__MACOSX/, .DS_Store, ._* files)"
+        )
+    folder.layout = f"zip ({folder.layout})"
+    folder.unpacked = unpacked
+    return folder
+
+
+def _refused_entry(found: _Found, unpacked: Unpacked, entry: Refused, layout: str) -> bool:
+    """Give a zip entry that was not unpacked (too big, a link) its student's row, when
+    its place in the layout says whose it is; False when it says nothing."""
+    parts = entry.name.replace("\\", "/").split("/")
+    prefix = list(unpacked.root.relative_to(unpacked.folder).parts)
+    unsafe = ":" in parts[0] or any(part in ("", ".", "..") for part in parts)
+    if unsafe or parts[: len(prefix)] != prefix or not entry.name.endswith(SUFFIXES):
+        return False
+    parts = parts[len(prefix) :]
+    path = unpacked.root.joinpath(*parts)
+    if layout == "nbgrader" and len(parts) == 4 and parts[0] == "submitted":
+        found.special.append((student_id(parts[1]), path, parts[2], entry.reason))
+    elif layout != "nbgrader" and len(parts) >= 2:
+        found.special.append((student_id(parts[0]), path, None, entry.reason))
+    elif layout != "nbgrader" and (match := CANVAS.match(parts[0])):
+        who = student_id(f"{match['name']}_{match['user']}")
+        found.special.append((who, path, match["file"], entry.reason))
+    else:
+        return False
+    return True

@@ -21,6 +21,7 @@ from .forkserver import ForkServer, strict_problem
 if TYPE_CHECKING:
     from .batch import Batch, BatchResult
     from .classdir import ClassFolder, Entry
+    from .config import Course
     from .runner import Options
 
 # Each command imports what it needs when it runs: the grading ones first launch
@@ -119,18 +120,30 @@ def check(
     try:
         from .report import print_report
         from .runner import Options, grade_file
-        from .submission import infer_module, read_submission
+        from .submission import infer_module, module_from_name, read_submission
 
         loaded = selected_course(course)
         if module is None:
-            module = infer_module(read_submission(path), list(loaded.spec.modules))
+            known = list(loaded.spec.modules)
+            # else the folder's name, as in tests/submissions/m1_derivatives/mine.py
+            folder = path.resolve().parent.name
+            module = infer_module(read_submission(path), known) or module_from_name(folder, known)
             if module is None:
                 raise click.UsageError(
                     f"cannot tell which module {path.name} is for; pass --module "
                     f"(one of: {', '.join(loaded.spec.modules)})"
                 )
+        from .grading_secret import hidden_seed
+
+        secret = hidden_seed(loaded, seed)
+        if secret.public and not public_only and not as_json:
+            click.echo(
+                "note: the hidden checks use the course's public seed here; a class is graded "
+                "with the instructor's secret seed, so its hidden inputs differ",
+                err=True,
+            )
         options = Options(
-            seed=seed,
+            seed=secret.value,
             public_only=public_only,
             exercise=exercise,
             isolation=isolation,
@@ -152,7 +165,9 @@ def check(
             write_atomically(html_path, page)
         except OSError as error:
             raise CalcgradeError(f"cannot write {html_path}: {error.strerror or error}") from error
-        click.echo(f"feedback page: {html_path}", err=True)
+        from .text_safety import printable
+
+        click.echo(f"feedback page: {printable(str(html_path), newlines=False)}", err=True)
 
 
 @cli.command()
@@ -228,20 +243,44 @@ def grade(
     elif isolation == "strict" and problem:
         raise CalcgradeError(f"strict isolation is not available: {problem}")
     server = ForkServer(isolation, preload_plotting=True).launched()
-    from .runner import Options
-
-    options = Options(seed=seed, isolation=isolation, run_demo_cells=run_demo_cells)
     try:
+        loaded = selected_course(course)
+        options = _batch_options(loaded, seed, isolation, run_demo_cells)
         result, layout, modules = _grade_class(
-            class_dir, module, all_modules, out, workers, options, html, course, server
+            class_dir, module, all_modules, out, workers, options, html, loaded, server
         )
     finally:
         server.close()
+    from .grading_secret import hidden_seed
     from .report import print_summary
 
-    print_summary(result, out, layout, isolation)
+    secret = hidden_seed(loaded, seed)
+    course_line = (
+        f"course: {loaded.root} (version {loaded.version}); hidden inputs from "
+        f"{secret.source} (fingerprint {secret.fingerprint})"
+    )
+    print_summary(result, out, layout, isolation, course_line)
     if layout == "nbgrader":
         _write_nbgrader_gradebook(class_dir, modules, result)
+
+
+def _batch_options(
+    loaded: Course, seed: int | None, isolation: str, run_demo_cells: bool
+) -> Options:
+    """The batch's options; the hidden checks' seed is the course's grading secret
+    (made on first use) unless --seed or $CALCGRADE_SECRET gives one."""
+    from .grading_secret import hidden_seed
+    from .runner import Options
+
+    secret = hidden_seed(loaded, seed, create=True)
+    if secret.created:
+        click.echo(
+            f"created the grading secret {secret.source}: it draws the hidden checks' inputs. "
+            "Keep it private and with your course (git ignores it): with another secret, "
+            "a regrade draws other hidden inputs.",
+            err=True,
+        )
+    return Options(seed=secret.value, isolation=isolation, run_demo_cells=run_demo_cells)
 
 
 def _grade_class(
@@ -252,13 +291,12 @@ def _grade_class(
     workers: int,
     options: Options,
     html: bool,
-    course: Path | None,
+    loaded: Course,
     server: ForkServer,
 ) -> tuple[BatchResult, str, list[str]]:
     from .batch import Batch
     from .classdir import find_submissions
 
-    loaded = selected_course(course)
     known = list(loaded.spec.modules)
     if module is not None:
         loaded.module(module)
@@ -280,6 +318,7 @@ def _grade_class(
 def _write_nbgrader_gradebook(class_dir: Path, modules: list[str], result: BatchResult) -> None:
     """Record the batch's scores in the gradebook of an nbgrader course folder."""
     from .nbgrader_course import describe_update, is_nbgrader_course, write_to_gradebook
+    from .text_safety import printable
 
     if not is_nbgrader_course(class_dir):
         click.echo(f"{class_dir}: no nbgrader_config.py, so no nbgrader gradebook was written")
@@ -288,7 +327,7 @@ def _write_nbgrader_gradebook(class_dir: Path, modules: list[str], result: Batch
         graded = {row.student: row.results[module] for row in result.rows if module in row.results}
         if graded:
             for line in describe_update(write_to_gradebook(class_dir, module, graded)):
-                click.echo(line)
+                click.echo(printable(line))
 
 
 def _run_with_progress(batch: Batch, folder: ClassFolder, server: ForkServer) -> BatchResult:
@@ -307,7 +346,12 @@ def _run_with_progress(batch: Batch, folder: ClassFolder, server: ForkServer) ->
         task = progress.add_task("", total=len(folder.entries))
 
         def advance(entry: Entry, what: str) -> None:
-            progress.update(task, advance=1, description=f"{entry.student} ({what})")
+            from rich.markup import escape
+
+            from .text_safety import printable
+
+            student = escape(printable(entry.student, newlines=False))
+            progress.update(task, advance=1, description=f"{student} ({what})")
 
         return batch.run(folder, advance, server)
 
@@ -322,5 +366,7 @@ def main() -> None:
         error.show()
         sys.exit(error.exit_code)
     except CalcgradeError as error:
-        click.echo(f"calcgrade: error: {error}", err=True)
+        from .text_safety import printable
+
+        click.echo(f"calcgrade: error: {printable(str(error))}", err=True)
         sys.exit(1)

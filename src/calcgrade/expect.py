@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import CheckFailure
+from .checks import CheckFailure, in_hidden_check
 from .handle import RemoteObject
 
 
@@ -20,6 +20,8 @@ def describe(value: Any) -> str:
     if value is None:
         return "None"
     if type(value) is RemoteObject:
+        if in_hidden_check():  # the class name is the student's: withheld
+            return "an object made by your code"
         return f"{_article(value.type_name)} {value.type_name} object"
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
@@ -128,7 +130,9 @@ def as_dict(value: Any, what: str, keys: list[str]) -> dict[str, Any]:
         parts = []
         if missing:
             parts.append("missing " + ", ".join(repr(key) for key in missing))
-        if extra:
+        if extra and in_hidden_check():  # the keys are the student's: withheld
+            parts.append(f"{len(extra)} unexpected")
+        elif extra:
             parts.append("unexpected " + ", ".join(repr(key) for key in extra))
         raise CheckFailure(f"{what}: keys {'; '.join(parts)} (expected {keys})")
     return value

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .results import ModuleResult
+from .text_safety import csv_cell, markdown_text, printable
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,16 @@ def columns(course_exercises: dict[str, list[str]]) -> list[tuple[str, str]]:
 
 
 def gradebook_csv(rows: Iterable[Row], course_exercises: dict[str, list[str]]) -> str:
-    """The gradebook: student, a column per exercise, total, max, status."""
+    """The gradebook: student, a column per exercise, total, max, status.
+
+    The student and status cells are text from the class folder, so they go
+    through ``csv_cell``: control characters and newlines are shown as escapes
+    (``\\x1b``), and a cell that would start with ``=``, ``+``, ``-``, ``@``, a
+    tab or a carriage return gets a leading ``'`` so that no spreadsheet runs it
+    as a formula. So the student cell is the folder name with that leading ``'``
+    added (drop it to match the row to the student; ``results/*.json`` keep the
+    exact name under "student"). Scores, written by calcgrade, are left as they are.
+    """
     single = len(course_exercises) == 1
     cols = columns(course_exercises)
     out = io.StringIO()
@@ -66,7 +76,7 @@ def gradebook_csv(rows: Iterable[Row], course_exercises: dict[str, list[str]]) -
         for module, result in row.results.items():
             maximum[module] = result.max_score
     for row in sorted(rows, key=lambda r: r.student):
-        cells: list[str] = [row.student]
+        cells: list[str] = [csv_cell(row.student)]
         for module, exercise in cols:
             found = row.results.get(module)
             score = found.exercises.get(exercise, {}).get("score") if found else None
@@ -74,16 +84,23 @@ def gradebook_csv(rows: Iterable[Row], course_exercises: dict[str, list[str]]) -
         total = sum(result.score for result in row.results.values())
         top = sum(maximum.values())
         status = "; ".join(f"{m}: {why}" for m, why in sorted(row.problems.items())) or "graded"
-        cells += [f"{total:g}", f"{top:g}", status]
+        cells += [f"{total:g}", f"{top:g}", csv_cell(status)]
         writer.writerow(cells)
     return out.getvalue()
 
 
 def feedback_markdown(row: Row) -> str:
-    """A student's feedback: points per exercise, then each lost point explained."""
-    lines = [f"# Feedback for {row.student}", ""]
+    """A student's feedback: points per exercise, then each lost point explained.
+
+    Text from the student (their name, notes, why a module is not graded) is
+    escaped Markdown (``markdown_text``); messages, which quote the student's
+    values and errors, are indented code blocks, shown literally. Module,
+    exercise and check names and hints come from the course and are written as
+    they are (hints may hold intended `code` spans).
+    """
+    lines = [f"# Feedback for {markdown_text(row.student)}", ""]
     for module, why in sorted(row.problems.items()):
-        lines += [f"## {module}", "", f"Not graded: {why}.", ""]
+        lines += [f"## {module}", "", f"Not graded: {markdown_text(why)}.", ""]
     for module, result in row.results.items():
         lines += [f"## {module}: {result.score:g} / {result.max_score:g} points", ""]
         lines += ["| exercise | points |", "| --- | --- |"]
@@ -102,10 +119,16 @@ def feedback_markdown(row: Row) -> str:
             if check.hint:
                 lines.append(f"  *Hint:* {check.hint}")
         for note in result.load_notes:
-            lines.append(f"- note: {note}")
+            lines.append(f"- note: {markdown_text(note)}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _quoted(text: str) -> list[str]:
-    return ["", *("    " + line for line in text.splitlines()), ""]
+    """``text`` as an indented code block, which Markdown shows literally.
+
+    Every line, blank ones included, is indented by four spaces, so no line of
+    the text can end the block; each line is ``printable`` (no control
+    characters, and no carriage return that a renderer could take for a line end).
+    """
+    return ["", *("    " + printable(line) for line in text.splitlines()), ""]

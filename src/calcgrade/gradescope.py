@@ -24,6 +24,7 @@ import json
 import math
 import os
 import shlex
+import stat
 import tempfile
 import time
 import traceback
@@ -37,10 +38,13 @@ from . import __version__
 from .config import CONFIG_NAME, Course
 from .errors import CalcgradeError, ConfigError, GradingError, SubmissionError
 from .forkserver import ForkServer, strict_problem
+from .grading_secret import SECRET_FILE, hidden_seed, secret_text
 from .report import points
 from .results import CheckResult, ModuleResult
 from .runner import Options, grade_file
+from .safe_read import kind_of
 from .submission import infer_module, read_submission
+from .text_safety import printable
 
 ROOT_VARIABLE = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
@@ -157,7 +161,7 @@ def results_json(result: ModuleResult, notes: Iterable[str] = ()) -> dict[str, A
 
 
 def _test(check: CheckResult) -> dict[str, Any]:
-    output = check.message
+    output = printable(check.message)  # quotes the student's values and errors
     if check.hint:
         output += f"\nHint: {check.hint}"
     return {
@@ -192,20 +196,22 @@ def _summary(result: ModuleResult, notes: Iterable[str]) -> str:
             f"{result.module}: {points(result.score)} / {points(result.max_score)} points, "
             f"{passed} of {len(result.checks)} checks passed."
         ]
-    lines.extend(notes)
+    lines.extend(printable(note, newlines=False) for note in notes)  # name students' files
     shown = result.load_notes[:MAX_NOTES]
-    lines.extend(f"Note: {note}" for note in shown)
+    lines.extend(f"Note: {printable(note, newlines=False)}" for note in shown)
     if len(result.load_notes) > len(shown):
         lines.append(f"... and {len(result.load_notes) - len(shown)} more notes.")
     return "\n".join(lines)
 
 
 def _metadata(result: ModuleResult) -> dict[str, Any]:
-    """What an instructor needs to match a Gradescope score to calcgrade (never the seed)."""
+    """What an instructor needs to match a Gradescope score to calcgrade (never the seed:
+    its fingerprint)."""
     return {
         "status": "graded",
         "module": result.module,
         "course_version": result.course_version,
+        "seed_fingerprint": result.seed_fingerprint,
         "isolation": result.isolation,
         "submission": Path(result.submission).name,
         "submission_sha256": result.submission_sha256,
@@ -214,11 +220,14 @@ def _metadata(result: ModuleResult) -> dict[str, Any]:
 
 
 def failure_results(output: str, status: str, seconds: float = 0.0) -> dict[str, Any]:
-    """A valid results.json with score 0 when there is nothing to grade or grading failed."""
+    """A valid results.json with score 0 when there is nothing to grade or grading failed.
+
+    ``output`` may name the student's files: its control characters are shown as escapes.
+    """
     return {
         "score": 0.0,
         "execution_time": _whole_seconds(seconds),
-        "output": output,
+        "output": printable(output),
         "output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
@@ -278,6 +287,9 @@ def pick_submission(folder: Path, module: str, modules: list[str]) -> Pick:
         return Pick(None, "the submission folder is missing")
     files = _files(folder)
     code = [path for path in files if path.suffix in (".py", ".ipynb")]
+    links = _not_regular(folder)
+    if not code and links:
+        return Pick(None, f"{'; '.join(links)}: only regular files are graded")
     if not code:
         if not files:
             return Pick(None, "the submission is empty")
@@ -297,10 +309,30 @@ def pick_submission(folder: Path, module: str, modules: list[str]) -> Pick:
         candidates, key=lambda p: (p.suffix != ".ipynb", len(p.relative_to(folder).parts), str(p))
     )
     chosen = ranked[0]
-    if len(ranked) == 1:
+    skipped = [_shown(folder, path) for path in ranked[1:4]] + links
+    if not skipped:
         return Pick(chosen)
-    others = ", ".join(_shown(folder, path) for path in ranked[1:4])
-    return Pick(chosen, f"Graded {_shown(folder, chosen)}; also found {others}, not graded.")
+    return Pick(
+        chosen, f"Graded {_shown(folder, chosen)}; also found {', '.join(skipped)}, not graded."
+    )
+
+
+def _not_regular(folder: Path) -> list[str]:
+    """The .py and .ipynb names under ``folder`` that are links or special files
+    (never read, never followed), each with what it is."""
+    found: list[str] = []
+    for directory, subdirectories, names in os.walk(folder, followlinks=False):
+        subdirectories[:] = [name for name in subdirectories if not _skipped(name)]
+        for name in sorted(names + subdirectories):
+            path = Path(directory) / name
+            if _skipped(name) or path.suffix not in (".py", ".ipynb"):
+                continue
+            mode = path.lstat().st_mode
+            if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+                found.append(f"{_shown(folder, path)} ({kind_of(mode)})")
+        if len(found) >= 10:
+            break
+    return found[:10]
 
 
 def _files(folder: Path) -> list[Path]:
@@ -362,7 +394,7 @@ def run(
             )
             return _finish(GradescopeRun(results, notes=(pick.note,)), results_path)
         notes.append(f"graded {pick.path}")
-        result = _grade(course, module, pick.path, isolation, notes)
+        result = _grade(course, module, pick.path, submission_dir, isolation, notes)
     except SubmissionError as error:
         results = failure_results(
             f"Your submission could not be read: {error}", "unreadable", time.monotonic() - started
@@ -391,11 +423,18 @@ def _finish(outcome: GradescopeRun, results_path: Path) -> GradescopeRun:
 
 
 def _grade(
-    course: Course, module: str, path: Path, isolation: str, notes: list[str]
+    course: Course, module: str, path: Path, root: Path, isolation: str, notes: list[str]
 ) -> ModuleResult:
+    secret = hidden_seed(course)
+    if secret.public:
+        notes.append(
+            f"the zip holds no grading secret ({SECRET_FILE}): the hidden checks used the "
+            "course's public seed; build the autograder again"
+        )
     server = _server(isolation, notes)
     try:
-        return grade_file(course, module, path, Options(isolation=server.isolation), server)
+        options = Options(seed=secret.value, isolation=server.isolation)
+        return grade_file(course, module, path, options, server, root)
     finally:
         server.close()
 
@@ -422,7 +461,9 @@ def build_autograder(course: Course, module: str, out_zip: Path) -> Path:
     The zip holds setup.sh and run_autograder (executable), a README, the
     calcgrade distribution under ``calcgrade-src/`` and the course's config,
     graders, reference and the module's exercise notebook under ``course/``.
-    Solutions are never included.
+    Solutions are never included; the grading secret is (``course/.grading-secret``,
+    so that the hidden checks draw the inputs ``calcgrade grade`` would): upload the
+    zip to Gradescope only, never publish it.
     """
     course.module(module)
     project = _project_root()
@@ -440,6 +481,7 @@ def build_autograder(course: Course, module: str, out_zip: Path) -> Path:
     if not config.is_file():
         raise AutograderError(f"{config}: not found; the course must be loaded from {CONFIG_NAME}")
     files[f"{COURSE_FOLDER}/{CONFIG_NAME}"] = (config.read_bytes(), 0o644)
+    files[f"{COURSE_FOLDER}/{SECRET_FILE}"] = (f"{secret_text(course)}\n".encode(), 0o600)
     for key, folder in (
         ("paths.graders", course.spec.paths.graders),
         ("paths.reference", course.spec.paths.reference),

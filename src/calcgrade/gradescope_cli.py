@@ -14,6 +14,7 @@ from . import gradescope as library
 from .cli_options import course_option, selected_course
 from .errors import CalcgradeError
 from .report import points, print_report
+from .text_safety import printable
 
 module_option = click.option(
     "--module", "-m", required=True, help="the module to grade, e.g. m1_derivatives"
@@ -104,13 +105,13 @@ def run(
     else:
         outcome = library.run(loaded, module, submission_dir, results, isolation)
     for note in outcome.notes:
-        click.echo(f"note: {note}")
+        click.echo(f"note: {printable(note)}")
     if outcome.result is not None:
         print_report(outcome.result, verbose=True)
     if outcome.results is None:
         raise click.ClickException(
             "grading failed; no results.json was written, so Gradescope shows this "
-            f"submission as not graded (not as a zero):\n{outcome.problem}"
+            f"submission as not graded (not as a zero):\n{printable(outcome.problem or '')}"
         )
     score = outcome.results["score"]
     most = outcome.result.max_score if outcome.result else None

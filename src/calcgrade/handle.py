@@ -138,10 +138,26 @@ class WorkerDied(Exception):
 class Submission:
     """What a grader holds: the student's top-level names, callable through a transport."""
 
-    def __init__(self, transport: Transport, names: dict[str, str], source: str = "") -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        names: dict[str, str],
+        source: str = "",
+        cells: Mapping[str, str] | None = None,
+    ) -> None:
         self._transport = transport
         self.names = dict(names)
         self.source = source
+        self._cells = dict(cells or {})  # label -> code, the grader's copy of what runs
+
+    def line_of(self, label: str, line: object) -> str | None:
+        """'label, line N: `code`' from the grader's own copy of the submission, or None
+        when ``label`` and ``line`` (which the student's process reported) name no line."""
+        lines = self._cells.get(label, "").splitlines()
+        if type(line) is not int or not 1 <= line <= len(lines):
+            return None
+        code = lines[line - 1].strip()
+        return f"{label}, line {line}: `{code[:200]}`" if code else f"{label}, line {line}"
 
     def imported_modules(self) -> list[str]:
         """The names of the modules loaded in the student's process so far."""

@@ -35,6 +35,7 @@ from urllib.parse import quote
 from . import figures
 from .gradebook import Row
 from .results import CheckResult, Figure, ModuleResult
+from .text_safety import printable
 
 Audience = Literal["student", "instructor"]
 SvgCache = dict[int, tuple[Figure, str]]  # id(figure) -> (figure, svg): pages share renders
@@ -99,10 +100,12 @@ footer { color: var(--dim); font-size: .85rem; margin-top: 2.5rem;
 
 
 def text(value: object) -> str:
-    """Any value from a result as HTML text: escaped, control characters and lone
-    surrogates replaced (they would break the page or the file's encoding)."""
+    """Any value from a result as HTML text: escaped, C0 control characters and lone
+    surrogates replaced (they would break the page or the file's encoding), and the
+    other controls (carriage returns, C1 controls, bidirectional overrides) shown
+    as escapes by ``printable``, so that none reaches the page."""
     string = str(value).encode("utf-8", "replace").decode("utf-8")
-    return html.escape(CONTROL.sub("\N{REPLACEMENT CHARACTER}", string), quote=True)
+    return html.escape(printable(CONTROL.sub("\N{REPLACEMENT CHARACTER}", string)), quote=True)
 
 
 def points(value: float) -> str:
@@ -266,8 +269,11 @@ def _module_section(result: ModuleResult, audience: Audience, cache: SvgCache) -
     meta = [f"isolation {text(result.isolation)}", f"graded in {result.seconds:.1f} s"]
     if result.submission:
         meta.insert(0, f"submission <code>{text(PurePath(result.submission).name)}</code>")
+    if result.course_path:
+        meta.append(f"course <code>{text(result.course_path)}</code>")
+    meta.append(f"course version {text(result.course_version)}")
     if audience == "instructor":
-        meta += [f"seed {result.seed}", f"course version {text(result.course_version)}"]
+        meta.append(f"hidden seed fingerprint {text(result.seed_fingerprint)}")
     out.append(f'<p class="meta">{" · ".join(meta)}</p>')
     out += _exercise_table(result)
     if result.load_notes:

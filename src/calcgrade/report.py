@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .results import CheckResult, ModuleResult
+from .text_safety import printable
 
 if TYPE_CHECKING:
     from .batch import BatchResult
@@ -27,12 +28,25 @@ def points(value: float) -> str:
     return f"{value:g}"
 
 
+def shown(text: str) -> str:
+    """One line of text from a result or a class folder, as safe rich markup: control
+    characters and newlines shown as escapes (``\\x1b``), markup escaped."""
+    return escape(printable(text, newlines=False))
+
+
 def render(result: ModuleResult, console: Console, verbose: bool = False) -> None:
     """Print ``result`` to ``console`` (colour only where the console supports it)."""
     console.print(
-        f"[bold]{escape(result.module)}[/]: [bold]{points(result.score)} / "
-        f"{points(result.max_score)}[/] points  [dim](isolation: {escape(result.isolation)})[/]"
+        f"[bold]{shown(result.module)}[/]: [bold]{points(result.score)} / "
+        f"{points(result.max_score)}[/] points  [dim](isolation: {shown(result.isolation)})[/]",
+        emoji=False,
     )
+    if result.course_path:
+        console.print(
+            f"[dim]course: {shown(result.course_path)} (version {shown(result.course_version)})[/]",
+            emoji=False,
+            soft_wrap=True,
+        )
     table = Table(show_edge=False, header_style="bold")
     table.add_column("exercise")
     table.add_column("points", justify="right")
@@ -42,13 +56,13 @@ def render(result: ModuleResult, console: Console, verbose: bool = False) -> Non
         passed = sum(c.status == "passed" for c in checks)
         style = "green" if passed == len(checks) else ("red" if passed == 0 else "yellow")
         table.add_row(
-            escape(exercise),
+            shown(exercise),
             f"[{style}]{points(row['score'])} / {points(row['max_score'])}[/]",
             " ".join(MARKS[c.status] for c in checks) + f"  {passed} of {len(checks)} passed",
         )
     console.print(table)
     for note in result.load_notes:
-        console.print(f"[dim]note: {escape(note)}[/]")
+        console.print(f"[dim]note: {shown(note)}[/]", emoji=False)
     lost = [c for c in result.checks if c.status != "passed"]
     if lost:
         console.print()
@@ -58,34 +72,45 @@ def render(result: ModuleResult, console: Console, verbose: bool = False) -> Non
 
 def _failure(check: CheckResult, console: Console, verbose: bool) -> None:
     console.print(
-        f"{MARKS[check.status]} [bold]{escape(check.exercise)}[/] › {escape(check.id)} "
+        f"{MARKS[check.status]} [bold]{shown(check.exercise)}[/] › {shown(check.id)} "
         f"[dim]({points(check.score)} / {points(check.max_score)}, {check.status}"
-        f"{', hidden' if check.visibility == 'hidden' else ''})[/]"
+        f"{', hidden' if check.visibility == 'hidden' else ''})[/]",
+        emoji=False,
     )
     text = check.detail if verbose and check.detail else check.message
-    lines = text.splitlines()
+    lines = text.splitlines()  # each line shown, so a message keeps its lines
     for line in lines[:MAX_MESSAGE_LINES] if not verbose else lines:
-        console.print(f"    {escape(line)}", highlight=False, soft_wrap=True)
+        console.print(f"    {shown(line)}", highlight=False, soft_wrap=True, emoji=False)
     if len(lines) > MAX_MESSAGE_LINES and not verbose:
         console.print(
             f"    [dim]... {len(lines) - MAX_MESSAGE_LINES} more lines; use -v to show[/]"
         )
     if check.hint:
-        console.print(f"    [cyan]hint:[/] {escape(check.hint)}", highlight=False, soft_wrap=True)
+        console.print(
+            f"    [cyan]hint:[/] {escape(printable(check.hint))}",
+            highlight=False,
+            soft_wrap=True,
+            emoji=False,
+        )
 
 
 def print_report(result: ModuleResult, verbose: bool = False) -> None:
     render(result, Console(), verbose)
 
 
-def print_summary(batch: BatchResult, out: Path, layout: str, isolation: str) -> None:
-    """The end-of-batch summary: graded, ungraded, mean per module, slowest, problems."""
+def print_summary(
+    batch: BatchResult, out: Path, layout: str, isolation: str, course: str = ""
+) -> None:
+    """The end-of-batch summary: graded, ungraded, mean per module, slowest, problems;
+    ``course`` says which course graded (its path, version and hidden seed)."""
     console = Console()
     console.print(
         f"[bold]graded {len(batch.graded)}[/], reused {batch.reused}, "
         f"[{'red' if batch.ungraded else 'green'}]ungraded {len(batch.ungraded)}[/] "
         f"in {batch.seconds:.1f} s  [dim]({layout} layout, isolation: {isolation})[/]"
     )
+    if course:
+        console.print(f"  [dim]{shown(course)}[/]", emoji=False, soft_wrap=True)
     by_module: dict[str, list[ModuleResult]] = {}
     for row in batch.rows:
         for module, result in row.results.items():
@@ -94,17 +119,25 @@ def print_summary(batch: BatchResult, out: Path, layout: str, isolation: str) ->
         mean = sum(r.score for r in results) / len(results)
         full = sum(r.score == r.max_score for r in results)
         console.print(
-            f"  {escape(module)}: mean {mean:.2f} / {points(results[0].max_score)} over "
-            f"{len(results)} submissions, {full} with full marks"
+            f"  {shown(module)}: mean {mean:.2f} / {points(results[0].max_score)} over "
+            f"{len(results)} submissions, {full} with full marks",
+            emoji=False,
         )
     slowest = sorted(batch.graded, key=lambda pair: pair[1].seconds, reverse=True)[:3]
     if slowest:
-        shown = ", ".join(f"{e.student}/{e.module} {r.seconds:.1f} s" for e, r in slowest)
-        console.print(f"  slowest: {escape(shown)}")
+        times = ", ".join(
+            f"{shown(e.student)}/{shown(e.module)} {r.seconds:.1f} s" for e, r in slowest
+        )
+        console.print(f"  slowest: {times}", emoji=False)
     for entry, why in batch.ungraded:
-        console.print(f"  [red]ungraded[/] {escape(entry.student)}/{entry.module}: {escape(why)}")
+        console.print(
+            f"  [red]ungraded[/] {shown(entry.student)}/{shown(entry.module)}: {shown(why)}",
+            emoji=False,
+        )
     for problem in batch.problems:
-        console.print(f"  [yellow]not graded[/] {escape(problem)}")
+        console.print(f"  [yellow]not graded[/] {shown(problem)}", emoji=False)
+    for line in batch.refused_lines():
+        console.print(f"  [yellow]not read[/] {shown(line)}", emoji=False)
     console.print(
         f"  gradebook: {out / 'gradebook.csv'}; feedback: {out / 'feedback'}/ (.md, .html); "
         f"instructor copies: {out / 'instructor'}/; class report: {out / 'class_report.html'}",

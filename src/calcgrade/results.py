@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Status = Literal["passed", "failed", "error", "timeout"]
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: seed_fingerprint instead of the seed; course_path
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ class ModuleResult:
     submission: str = ""
     submission_sha256: str = ""
     course_version: str = ""
-    seed: int = 0
+    course_path: str = ""  # the folder of the course_config.yml graded against
+    seed_fingerprint: str = ""  # a hash of the hidden checks' seed (calcgrade.grading_secret)
     load_notes: tuple[str, ...] = ()
     output: str = ""
     seconds: float = 0.0

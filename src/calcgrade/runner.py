@@ -6,6 +6,7 @@ student's code is reached only through a ``Submission`` handle.
 
 from __future__ import annotations
 
+import builtins
 import importlib.util
 import sys
 import time
@@ -21,11 +22,12 @@ import numpy as np
 
 from calcgrade_worker import wire
 
-from .checks import CheckDef, CheckFailure, Context, Grader
+from .checks import CheckDef, CheckFailure, Context, Grader, running_check
 from .config import Course
 from .demo_cells import leave_out_demos
 from .errors import ConfigError, GradingError
 from .forkserver import ForkServer
+from .grading_secret import seed_fingerprint
 from .handle import NotDefined, StudentError, StudentTimeout, Submission, WorkerDied
 from .inprocess import InProcessTransport
 from .results import CheckResult, ModuleResult, Status, summarise
@@ -81,9 +83,13 @@ def check_rng(seed: int, module: str, check_id: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(module.encode()), zlib.crc32(check_id.encode())])
 
 
+def _hidden_seed(course: Course, options: Options) -> int:
+    return options.seed if options.seed is not None else course.spec.seed
+
+
 @dataclass(frozen=True)
 class Options:
-    seed: int | None = None
+    seed: int | None = None  # of the hidden checks (calcgrade.grading_secret); else the public one
     public_only: bool = False
     exercise: str | None = None
     isolation: str = "basic"
@@ -96,10 +102,12 @@ def grade_file(
     path: Path,
     options: Options = Options(),
     server: ForkServer | None = None,
+    root: Path | None = None,
 ) -> ModuleResult:
-    """Grade a submission file in a worker forked by ``server`` (started if not given)."""
+    """Grade a submission file in a worker forked by ``server`` (started if not given);
+    the file is read without following links (below ``root`` when given)."""
     course.module(module)
-    source = read_submission(path)
+    source = read_submission(path, root)
     own_server = server is None
     if server is None:
         server = ForkServer(options.isolation)
@@ -134,9 +142,9 @@ def _grade_source(
     try:
         loaded = _load(transport, run, notes)
         code = "\n".join(cell.source for cell in source.cells)
-        checks = _run_checks(
-            course, module, Submission(transport, loaded.names, code), loaded, options, transport
-        )
+        cells = {cell.label: cell.source for cell in run.cells}
+        submission = Submission(transport, loaded.names, code, cells)
+        checks = _run_checks(course, module, submission, loaded, options, transport)
     finally:
         transport.close()
     return _result(
@@ -225,7 +233,8 @@ def _result(
         submission=submission,
         submission_sha256=sha256,
         course_version=course.version,
-        seed=options.seed if options.seed is not None else course.spec.seed,
+        course_path=str(course.root),
+        seed_fingerprint=seed_fingerprint(_hidden_seed(course, options)),
         load_notes=tuple(notes),
         output=output,
         seconds=round(time.monotonic() - started, 3),
@@ -241,24 +250,37 @@ def _run_checks(
     options: Options,
     transport: WorkerTransport | None,
 ) -> list[CheckResult]:
+    """Run the grader's checks and return their results in the grader's order.
+
+    The public checks run first, then the hidden ones: whatever the student's
+    code keeps from a hidden check's inputs (a module-level list, say) cannot
+    reach a public check's message, because every public check has run before
+    any hidden input is sent.
+    """
     grader = load_grader(course, module)
     reference = load_reference(course, module)
     spec = course.module(module)
-    seed = options.seed if options.seed is not None else course.spec.seed
-    results = []
-    for check in grader.checks:
-        check_spec = spec.exercises[check.exercise].checks[check.id]
-        if options.public_only and check_spec.visibility != "public":
-            continue
-        if options.exercise is not None and check.exercise != options.exercise:
-            continue
+    chosen = [
+        (check, spec.exercises[check.exercise].checks[check.id])
+        for check in grader.checks
+        if not (
+            options.public_only
+            and spec.exercises[check.exercise].checks[check.id].visibility != "public"
+        )
+        and (options.exercise is None or check.exercise == options.exercise)
+    ]
+    ordered = sorted(chosen, key=lambda pair: pair[1].visibility != "public")  # stable
+    done: dict[str, CheckResult] = {}
+    for check, check_spec in ordered:
+        hidden = check_spec.visibility == "hidden"
+        seed = _hidden_seed(course, options) if hidden else course.spec.seed
         context = Context(
             module=module,
             check_id=check.id,
             rng=check_rng(seed, module, check.id),
             tolerances=course.tolerances(module),
             reference=reference,
-            hidden=check_spec.visibility == "hidden",
+            hidden=hidden,
         )
         out_of_time = transport is not None and time.monotonic() >= transport.budget_deadline
         started = time.perf_counter()
@@ -267,26 +289,23 @@ def _run_checks(
         elif out_of_time:
             outcome = _Outcome("timeout", "not run: the submission used up its time budget")
         else:
-            outcome = _run_one(check, submission, context, loaded.problem, grader)
-        results.append(
-            CheckResult(
-                id=check.id,
-                exercise=check.exercise,
-                score=check_spec.points if outcome.status == "passed" else 0.0,
-                max_score=check_spec.points,
-                status=outcome.status,
-                message=outcome.detail
-                if not context.hidden and outcome.detail
-                else outcome.message,
-                hint=grader.hints.get(outcome.hint_id) if outcome.hint_id else None,
-                hint_id=outcome.hint_id,
-                visibility=check_spec.visibility,
-                detail=outcome.detail,
-                seconds=round(time.perf_counter() - started, 4),
-                figures=tuple(context.figures),
-            )
+            with running_check(hidden):
+                outcome = _run_one(check, submission, context, loaded.problem, grader)
+        done[check.id] = CheckResult(
+            id=check.id,
+            exercise=check.exercise,
+            score=check_spec.points if outcome.status == "passed" else 0.0,
+            max_score=check_spec.points,
+            status=outcome.status,
+            message=outcome.detail if not hidden and outcome.detail else outcome.message,
+            hint=grader.hints.get(outcome.hint_id) if outcome.hint_id else None,
+            hint_id=outcome.hint_id,
+            visibility=check_spec.visibility,
+            detail=outcome.detail,
+            seconds=round(time.perf_counter() - started, 4),
+            figures=tuple(context.figures),
         )
-    return results
+    return [done[check.id] for check, _ in chosen]
 
 
 @dataclass
@@ -323,7 +342,10 @@ def _run_one(
             return _Outcome(
                 "failed", f"{name} is not implemented yet (it raises NotImplementedError)"
             )
-        return _Outcome("failed", f"{name} raised {error.describe()}")
+        told = f"{name} raised {error.describe()}"
+        if context.hidden:
+            return _Outcome("failed", f"{name} raised {_withheld(error, submission)}", told)
+        return _Outcome("failed", told)
     except StudentTimeout as timeout:
         return _Outcome(
             "timeout",
@@ -331,9 +353,17 @@ def _run_one(
             "(an endless loop, or far too many steps?); it was stopped",
         )
     except WorkerDied as died:
-        return _Outcome("failed", f"your code ended its own process: {died.reason}")
+        told = f"your code ended its own process: {died.reason}"
+        if context.hidden:
+            return _Outcome("failed", f"your code ended its own process{WITHHELD}", told)
+        return _Outcome("failed", told)
     except wire.WireError as error:
-        return _Outcome("failed", f"your code sent data the grader cannot accept ({error})")
+        told = f"your code sent data the grader cannot accept ({error})"
+        if context.hidden:
+            return _Outcome(
+                "failed", f"your code sent data the grader cannot accept{WITHHELD}", told
+            )
+        return _Outcome("failed", told)
     except Exception:
         return _Outcome(
             "error",
@@ -341,3 +371,24 @@ def _run_one(
             traceback.format_exc(limit=8),
         )
     return _Outcome("passed", check.description)
+
+
+WITHHELD = " (the details are withheld because this check is hidden)"
+BUILTIN_EXCEPTIONS = frozenset(
+    name
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+)
+
+
+def _withheld(error: StudentError, submission: Submission) -> str:
+    """A hidden check's exception without the student's text: the exception's type if
+    it is a built-in one, and the line of the submission, quoted from the grader's own
+    copy (the message, the frames and a custom class name could all carry the check's
+    hidden inputs)."""
+    kind = error.type_name if error.type_name in BUILTIN_EXCEPTIONS else "an exception"
+    frame = error.syntax or (error.frames[-1] if error.frames else None)
+    line = frame.get("line") if type(frame) is dict else None
+    where = submission.line_of(str(frame.get("file")), line) if type(frame) is dict else None
+    place = f" at {where}" if where else ""
+    return f"{kind}{place}; its message is withheld because this check is hidden"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SubmissionError
+from .safe_read import read_regular
 
 MAX_BYTES = 20 * 1024 * 1024
 _MAGIC = re.compile(r"^(\s*)(%|!|[\w.,\s]+=\s*[!%])")
@@ -48,17 +49,15 @@ class SourceFile:
         }
 
 
-def read_submission(path: Path) -> SourceFile:
-    """Read ``path``; raise SubmissionError only if it cannot be read at all."""
+def read_submission(path: Path, root: Path | None = None) -> SourceFile:
+    """Read ``path``; raise SubmissionError only if it cannot be read at all.
+
+    The file must be a regular file of at most MAX_BYTES, reached without
+    following a link (below ``root`` when given: see ``safe_read``).
+    """
     if path.suffix not in (".py", ".ipynb"):
         raise SubmissionError(f"{path}: expected a .py file or a .ipynb notebook")
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise SubmissionError(f"{path}: {size} bytes is over the {MAX_BYTES} byte limit")
-        raw = path.read_bytes()
-    except OSError as error:
-        raise SubmissionError(f"{path}: cannot read it ({error.strerror})") from None
+    raw = read_regular(path, MAX_BYTES, root)
     digest = hashlib.sha256(raw).hexdigest()
     try:
         text = raw.decode("utf-8-sig")
