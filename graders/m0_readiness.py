@@ -12,12 +12,18 @@ from calcgrade import (
     Submission,
     as_float,
     require_close,
+    uses_in,
 )
 
 HINTS = {
     "slope_vertical_no_error": (
         "A vertical line (x1 == x2) has no slope: check for it before dividing and "
         "`raise ValueError(...)` with a short explanation."
+    ),
+    "dot_numpy_product": (
+        "This exercise asks you to compute the dot product yourself: multiply the "
+        "entries position by position in a loop and add them up. np.dot, @ and the "
+        "like are for module 1 on."
     ),
     "dot_length_mismatch": (
         "zip() silently stops at the shorter sequence. Compare len(a) and len(b) first "
@@ -89,3 +95,19 @@ def dot_mismatch(sub: Submission, ctx: Context) -> None:
     """dot raises ValueError for sequences of different lengths"""
     expect_value_error(sub, "dot", ([1.0, 2.0, 3.0], [4.0, 5.0]), "dot_length_mismatch")
     expect_value_error(sub, "dot", (np.ones(2), np.ones(4)), "dot_length_mismatch")
+
+
+NUMPY_PRODUCTS = ("dot", "matmul", "inner", "vdot", "einsum", "tensordot")
+
+
+@grader.check("dot-by-hand", exercise="dot")
+def dot_by_hand(sub: Submission, ctx: Context) -> None:
+    """dot (and what it calls) computes the product itself: no np.dot, @, np.matmul..."""
+    sub.call("dot", [1.0, 2.0], [3.0, 4.0])  # a stub's NotImplementedError ends the check here
+    uses = uses_in(sub.cells, "dot", NUMPY_PRODUCTS)
+    if uses:
+        raise CheckFailure(
+            "dot must compute the product itself, without NumPy's products or @:\n  "
+            + "\n  ".join(f"{use.place} uses {use.name}" for use in uses[:5]),
+            hint="dot_numpy_product",
+        )

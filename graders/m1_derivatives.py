@@ -25,6 +25,10 @@ from calcgrade import (
 )
 
 HINTS = {
+    "default_h": (
+        "The contract's default step is h=1e-5: write `def derivative(f, x, h=1e-5):` "
+        "and use that h when the caller gives none."
+    ),
     "forward_difference": (
         "This looks like a one-sided difference such as (f(x + h) - f(x)) / h. "
         "Use the central difference (f(x + h) - f(x - h)) / (2 * h): it is far more accurate."
@@ -127,6 +131,27 @@ def check_derivative(
         mistakes=mistakes,
         hint="forward_difference" if one_sided else None,
     )
+    if h is None:
+        require_default_step(f.points, x, what)
+
+
+def require_default_step(points: list[float], x: float, what: str) -> None:
+    """With the default h, f must be evaluated at x + 1e-5 and x - 1e-5: a default h
+    that is off by a small factor moves the value too little to show, but not where f
+    is evaluated (the grader's f records its points)."""
+
+    def near(point: float) -> bool:
+        return any(abs(p - point) <= 1e-12 * max(1.0, abs(point)) for p in points)
+
+    if near(x + 1e-5) and near(x - 1e-5):
+        return
+    steps = sorted({abs(p - x) for p in points if p != x and near(2 * x - p)})
+    if steps:
+        raise CheckFailure(
+            f"{what} evaluated f at x ± {steps[0]:.3g}, expected at x ± 1e-05 "
+            "(the default h of the contract)",
+            hint="default_h",
+        )
 
 
 def cube(x: float) -> float:

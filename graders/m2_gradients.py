@@ -80,6 +80,10 @@ HINTS = {
         "Your result is a central difference with a different step than the h you were given: "
         "use the parameter h in both the nudge and the division by 2h, not a fixed number."
     ),
+    "default_h": (
+        "The contract's default step is h=1e-5: write `def numerical_gradient(f, x, h=1e-5):` "
+        "and use that h when the caller gives none."
+    ),
     "stopping_rule": (
         "Your loop stops one step late (or steps even when the gradient is already tiny). "
         "Before each step compute g = grad_fn(x) and stop if np.linalg.norm(g) < tol; only "
@@ -284,8 +288,14 @@ def check_gradient(
     """
     step = 1e-5 if h is None else h
     multi_hint = "one_d_only" if one_d_ok else None
+    seen: list[np.ndarray] = []
+
+    def recorded(point: Any) -> float:
+        seen.append(np.array(point, dtype=np.float64, copy=True))
+        return f(point)
+
     try:
-        value, mutated = call_gradient(sub, f, x, h)
+        value, mutated = call_gradient(sub, recorded, x, h)
     except StudentError as error:
         if error.not_implemented or multi_hint is None:
             raise
@@ -306,7 +316,27 @@ def check_gradient(
         mistakes["step_size_ignored"] = central_differences(f, x, 1e-5)
     fallback = "input_mutated" if mutated else multi_hint
     require_close(got, expected, what, ctx.finite_difference_for(expected), mistakes, hint=fallback)
+    if h is None:
+        require_default_step(seen, x, what)
     return got
+
+
+def require_default_step(seen: list[np.ndarray], x: np.ndarray, what: str) -> None:
+    """With the default h, the one-entry changes of x must be ±1e-5: a default h off by
+    a small factor moves the gradient too little to show, but not where f is evaluated."""
+    steps = set()
+    for point in seen:
+        if point.shape != x.shape:
+            continue
+        changed = np.flatnonzero(point != x)
+        if changed.size == 1:
+            steps.add(float(abs(point.flat[changed[0]] - x.flat[changed[0]])))
+    if steps and not any(abs(step - 1e-5) <= 1e-9 for step in steps):
+        raise CheckFailure(
+            f"{what} changed one entry of x at a time by {min(steps):.3g}, expected by 1e-05 "
+            "(the default h of the contract)",
+            hint="default_h",
+        )
 
 
 # -- numerical_gradient -------------------------------------------------------------
@@ -699,7 +729,7 @@ def ascent_stopping_rule(sub: Submission, ctx: Context) -> None:
     what = "gradient_ascent started at the maximum of a hidden concave function"
     got, _ = climb(sub, ctx, bowl.gradient, bowl.top.copy(), what, 50, lr=lr, max_steps=200)
     tol = arithmetic_tolerance(ctx, 5.0)
-    require_close(got, bowl.top, f"{what}: the returned x", tol, hint="stopping_rule")
+    require_close(got, bowl.top, f"{what}: the returned x", tol)
     # 2. the gradient at x0 is small but not zero, and already below tol: no step at all
     bowl = Bowl.random(ctx.rng, n, lr)
     x0 = bowl.top + ctx.rng.normal(0.0, 0.1, n)
@@ -707,9 +737,7 @@ def ascent_stopping_rule(sub: Submission, ctx: Context) -> None:
     what = "gradient_ascent from a hidden x0 where norm(grad_fn(x0)) is already below tol"
     got, _ = climb(sub, ctx, bowl.gradient, x0, what, 50, lr=lr, max_steps=200, tol=small)
     stepped = x0 + lr * bowl.gradient(x0)
-    require_close(
-        got, x0, f"{what}: the returned x", tol, {"stopping_rule": stepped}, hint="stopping_rule"
-    )
+    require_close(got, x0, f"{what}: the returned x", tol, {"stopping_rule": stepped})
     # 3. norm(grad) falls below tol in the middle of the climb: stop at that very x
     for stop in (6, 11):
         bowl = Bowl.random(ctx.rng, n, lr)

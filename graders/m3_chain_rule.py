@@ -769,7 +769,17 @@ def mse_of(sub: Submission, pred: np.ndarray, y: np.ndarray, keep: bool = False)
     return loss, dpred
 
 
+def distinct(mistakes: Mistakes, correct: Any, tol: Tolerance) -> Mistakes:
+    """The mistakes whose predicted output differs from the correct one on these inputs.
+
+    On one output column, dividing by len(pred) is dividing by pred.size: that model
+    then predicts the right answer and must not name a mistake.
+    """
+    return [(hint, p) for hint, p in mistakes if not matches(p, correct, tol)]
+
+
 def mse_mistakes(pred: np.ndarray, y: np.ndarray) -> Mistakes:
+    """What each dpred mistake returns (the correct dpred is 2 * diff / diff.size)."""
     diff = pred - y
     return [
         ("mse_missing_factor_2", diff / diff.size),
@@ -779,13 +789,19 @@ def mse_mistakes(pred: np.ndarray, y: np.ndarray) -> Mistakes:
     ]
 
 
+def mse_loss_mistakes(pred: np.ndarray, y: np.ndarray) -> Mistakes:
+    """What each loss mistake returns (the correct loss is mean(diff ** 2))."""
+    diff = pred - y
+    return [("mse_mean_over_rows", float(np.sum(diff**2)) / len(diff))]
+
+
 def check_mse(sub: Submission, ctx: Context, pred: np.ndarray, y: np.ndarray) -> None:
     loss, dpred = mse_of(sub, pred, y, keep=True)
     expected_loss, expected_dpred = ctx.reference.mse_loss(pred, y)
-    require(loss, expected_loss, "mse_loss(pred, y) -> loss", ctx.analytic)
-    require(
-        dpred, expected_dpred, "mse_loss(pred, y) -> dpred", ctx.analytic, mse_mistakes(pred, y)
-    )
+    loss_mistakes = distinct(mse_loss_mistakes(pred, y), expected_loss, ctx.analytic)
+    require(loss, expected_loss, "mse_loss(pred, y) -> loss", ctx.analytic, loss_mistakes)
+    mistakes = distinct(mse_mistakes(pred, y), expected_dpred, ctx.analytic)
+    require(dpred, expected_dpred, "mse_loss(pred, y) -> dpred", ctx.analytic, mistakes)
 
 
 @grader.check("mse-loss-course-example", exercise="mse_loss")
@@ -821,8 +837,19 @@ def mse_gradient_check(sub: Submission, ctx: Context) -> None:
         _, dpred = mse_of(sub, pred, y)
         numerical = mse_numerical(sub, pred, y)
         tol = ctx.finite_difference_for(numerical)
+        if matches(numerical, dpred, tol):
+            continue
+        _, expected_dpred = ctx.reference.mse_loss(pred, y)
+        if matches(dpred, expected_dpred, ctx.analytic):
+            # dpred is right: what disagrees with it is the loss
+            raise CheckFailure(
+                "mse_loss(pred, y) -> loss: its central differences do not match your dpred, "
+                "which is right (2 * (pred - y) / pred.size): the loss is not "
+                "mean((pred - y) ** 2)"
+            )
         what = "mse_loss(pred, y) -> dpred, against central differences of your loss"
-        require(dpred, numerical, what, tol, mse_mistakes(pred, y))
+        mistakes = distinct(mse_mistakes(pred, y), expected_dpred, ctx.analytic)
+        require(dpred, numerical, what, tol, mistakes)
 
 
 # -- mlp_loss_and_grads ----------------------------------------------------------------------
@@ -1081,13 +1108,151 @@ def run_expression(
     )
 
 
-def overwrites_grad(sub: Submission) -> bool:
-    """Targeted probe: does ``a + a`` give a.grad == 1 (gradients assigned, not accumulated)?"""
+class _Assigning:
+    """A model Value whose ``_backward`` of the operations in ``ASSIGNS`` writes ``=``, not ``+=``.
+
+    Used to decide whether gradients that are assigned instead of accumulated explain
+    a student's gradients (the value_grad_not_accumulated hint), never for a grade.
+    """
+
+    ASSIGNS: frozenset[str] = frozenset()
+
+    def __init__(self, data: float, children: tuple[Any, ...] = ()) -> None:
+        self.data, self.grad, self._prev = float(data), 0.0, children
+        self._backward: Callable[[], None] = lambda: None
+
+    def _pass(self, op: str, node: Any, amount: float) -> None:
+        node.grad = amount if op in self.ASSIGNS else node.grad + amount
+
+    def _lift(self, other: Any) -> Any:
+        return other if isinstance(other, _Assigning) else type(self)(other)
+
+    def _unary(self, op: str, data: float, slope: float) -> Any:
+        out = type(self)(data, (self,))
+        out._backward = lambda: self._pass(op, self, slope * out.grad)
+        return out
+
+    def __add__(self, other: Any) -> Any:
+        other = self._lift(other)
+        out = type(self)(self.data + other.data, (self, other))
+
+        def backward() -> None:
+            self._pass("+", self, out.grad)
+            self._pass("+", other, out.grad)
+
+        out._backward = backward
+        return out
+
+    def __mul__(self, other: Any) -> Any:
+        other = self._lift(other)
+        out = type(self)(self.data * other.data, (self, other))
+
+        def backward() -> None:
+            self._pass("*", self, other.data * out.grad)
+            self._pass("*", other, self.data * out.grad)
+
+        out._backward = backward
+        return out
+
+    def __pow__(self, k: float) -> Any:
+        return self._unary("**", self.data**k, k * self.data ** (k - 1))
+
+    def tanh(self) -> Any:
+        t = math.tanh(self.data)
+        return self._unary("tanh", t, 1 - t**2)
+
+    def exp(self) -> Any:
+        e = math.exp(self.data)
+        return self._unary("exp", e, e)
+
+    def relu(self) -> Any:
+        return self._unary("relu", max(self.data, 0.0), float(self.data > 0))
+
+    def __neg__(self) -> Any:
+        return self * -1.0
+
+    def __radd__(self, other: Any) -> Any:
+        return self + other
+
+    def __sub__(self, other: Any) -> Any:
+        return self + (-self._lift(other))
+
+    def __rsub__(self, other: Any) -> Any:
+        return (-self) + other
+
+    def __rmul__(self, other: Any) -> Any:
+        return self * other
+
+    def __truediv__(self, other: Any) -> Any:
+        return self * self._lift(other) ** -1.0
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return self**-1.0 * other
+
+    def backward(self) -> None:
+        order: list[Any] = []
+        visited: set[int] = set()
+
+        def visit(node: Any) -> None:
+            if id(node) not in visited:
+                visited.add(id(node))
+                for child in node._prev:
+                    visit(child)
+                order.append(node)
+
+        visit(self)
+        self.grad = 1.0
+        for node in reversed(order):
+            node._backward()
+
+
+ASSIGNING_OPS = ("+", "*", "**", "tanh", "exp", "relu")
+# every op assigning, then each op alone (a student may write = in one _backward only)
+ASSIGNING_MODELS = [frozenset(ASSIGNING_OPS)] + [frozenset([op]) for op in ASSIGNING_OPS]
+# probes that tell assigned gradients from other mistakes: a wrong seed scales every grad
+# (a + a + a), a wrong local derivative shows where every node is used once (the last)
+ASSIGNING_PROBES: list[tuple[Expression, list[float]]] = [
+    (lambda a: a + a + a, [3.0]),
+    (lambda a: a * 2.0, [3.0]),
+    (
+        lambda a, b, c, d, e: (a * b).tanh() + c**3 + d.exp() + e.relu(),
+        [0.7, -1.2, 1.3, 0.4, 0.9],
+    ),
+]
+
+
+def assigned_grads(assigns: frozenset[str], expression: Expression, inputs: Sequence[float]) -> Any:
+    """The leaf gradients of ``expression`` when the ops in ``assigns`` assign their grads."""
+    model = type("AssigningValue", (_Assigning,), {"ASSIGNS": assigns})
+    leaves = [model(x) for x in inputs]
     try:
-        _, (grad,) = run_expression(sub, lambda a: a + a, [3.0])
-        return grad == 1.0
+        expression(*leaves).backward()
+    except (ArithmeticError, ValueError):
+        return None
+    return [leaf.grad for leaf in leaves]
+
+
+def not_accumulated(
+    sub: Submission, ctx: Context, expression: Expression, inputs: Sequence[float]
+) -> bool:
+    """Does a model whose gradients are assigned (=) reproduce the student's grads here
+    and on the probes, and differ from the right grads here?"""
+    try:
+        runs = [(expression, inputs, run_expression(sub, expression, inputs)[1])]
+        runs += [(e, x, run_expression(sub, e, x)[1]) for e, x in ASSIGNING_PROBES]
     except (CheckFailure, StudentError):
         return False
+    correct = assigned_grads(frozenset(), expression, inputs)
+    for assigns in ASSIGNING_MODELS:
+        predicted = [assigned_grads(assigns, e, x) for e, x, _ in runs]
+        if predicted[0] is None or matches(predicted[0], correct, ctx.analytic):
+            continue
+        if all(
+            p is not None and matches(got, p, ctx.analytic)
+            for (_, _, got), p in zip(runs, predicted, strict=True)
+        ):
+            return True
+    return False
 
 
 def check_expression(
@@ -1096,17 +1261,21 @@ def check_expression(
     expression: Expression,
     inputs: Sequence[float],
     what: str,
-    mistakes: Sequence[Mistakes] = (),
 ) -> None:
     """Build ``expression`` from student and from reference Values; compare data and grads.
 
-    A wrong gradient with no better explanation is put down to gradients that
-    are assigned instead of accumulated, when the ``a + a`` probe shows that.
+    Wrong gradients are put down to gradients that are assigned instead of
+    accumulated only when a model with ``=`` in some ``_backward`` reproduces them
+    (here and on small probes).
     """
     try:
-        compare_expression(sub, ctx, expression, inputs, what, mistakes)
+        compare_expression(sub, ctx, expression, inputs, what)
     except CheckFailure as failure:
-        if failure.hint is None and ".grad" in failure.message and overwrites_grad(sub):
+        if (
+            failure.hint is None
+            and ".grad" in failure.message
+            and not_accumulated(sub, ctx, expression, inputs)
+        ):
             failure.hint = "value_grad_not_accumulated"
         raise
 
@@ -1117,7 +1286,6 @@ def compare_expression(
     expression: Expression,
     inputs: Sequence[float],
     what: str,
-    mistakes: Sequence[Mistakes],
 ) -> None:
     names = "abcdefgh"[: len(inputs)]
     data, grads = run_expression(sub, expression, inputs)
@@ -1125,17 +1293,8 @@ def compare_expression(
     expected = expression(*reference_leaves)
     expected.backward()
     require(data, expected.data, f"{what}: the output's .data", ctx.analytic)
-    for i, (name, grad, reference_leaf) in enumerate(
-        zip(names, grads, reference_leaves, strict=True)
-    ):
-        known = mistakes[i] if i < len(mistakes) else ()
-        require(
-            grad,
-            reference_leaf.grad,
-            f"{what}: {name}.grad after backward()",
-            ctx.analytic,
-            known,
-        )
+    for name, grad, reference_leaf in zip(names, grads, reference_leaves, strict=True):
+        require(grad, reference_leaf.grad, f"{what}: {name}.grad after backward()", ctx.analytic)
 
 
 @grader.check("value-course-example", exercise="Value")
@@ -1176,29 +1335,23 @@ def value_numbers(sub: Submission, ctx: Context) -> None:
 
 @grader.check("value-reuse-accumulates", exercise="Value")
 def value_reuse(sub: Submission, ctx: Context) -> None:
-    """Value: a node used twice gets the sum of both gradients (a + a, a * a, a diamond)"""
-    check_expression(
-        sub,
-        ctx,
-        lambda a: a + a,
-        [3.0],
-        "a + a with a = Value(3.0)",
-        [[("value_grad_not_accumulated", 1.0)]],
-    )
-    check_expression(
-        sub,
-        ctx,
-        lambda a: a * a,
-        [3.0],
-        "a * a with a = Value(3.0)",
-        [[("value_grad_not_accumulated", 3.0)]],
-    )
+    """Value: a node used twice sums both gradients (a + a, a * a, via tanh/relu, a diamond)"""
+    check_expression(sub, ctx, lambda a: a + a, [3.0], "a + a with a = Value(3.0)")
+    check_expression(sub, ctx, lambda a: a * a, [3.0], "a * a with a = Value(3.0)")
+    # reuse through tanh() and relu(): their _backward must add to a.grad as well
+    check_expression(sub, ctx, lambda a: a.tanh() + a, [0.8], "a.tanh() + a with a = Value(0.8)")
+    check_expression(sub, ctx, lambda a: a.relu() * a, [1.5], "a.relu() * a with a = Value(1.5)")
 
     def diamond(a: Any) -> Any:
         b = a.tanh()
         return b * b + b.exp()
 
     check_expression(sub, ctx, diamond, [0.7], "b * b + b.exp() with b = Value(0.7).tanh()")
+
+
+def _reuse_through_tanh_relu(a: Any, b: Any, c: Any) -> Any:
+    d = b - c  # > 0 on the hidden inputs: away from relu's kink
+    return (a * b).tanh() * a + d.relu() * d + (c.tanh() + c)
 
 
 def _expressions() -> list[tuple[str, Expression]]:
@@ -1214,6 +1367,10 @@ def _expressions() -> list[tuple[str, Expression]]:
             lambda a, b, c: (
                 ((2.0 * a + b).relu() + (b - 2.0).relu() + (c - 1.0).tanh()) / (1.0 + a**2)
             ),
+        ),
+        (
+            "a hidden expression reusing nodes through tanh and relu",
+            _reuse_through_tanh_relu,
         ),
     ]
 

@@ -53,6 +53,10 @@ HINTS = {
         "(even from a point that is already flat). At the top of each iteration compute "
         "g = grad_fn(x) and stop if np.linalg.norm(g) < tol; only then do x = x - lr * g."
     ),
+    "default_tol": (
+        "With an explicit tol your loop stops at the right step, but not with the default: "
+        "the contract's defaults are max_iters=10000 and tol=1e-6."
+    ),
     "off_by_one_steps": (
         "The step count is off by one. n_steps is the number of updates x = x - lr * g "
         "actually made: start at 0, add 1 right after each update (not for the final test, "
@@ -331,9 +335,14 @@ def diagnose_steps(
     def at(k: int) -> bool:
         return 0 <= k < len(points) and matches(x, points[k], tol)
 
+    off_by_one = abs(n_steps - n) <= 1 and any(at(k) for k in (n - 1, n, n + 1))
+    if case.tol is None and n_steps != n and at(n_steps):
+        # stopped at another iterate of the right path, while the runs with a given tol
+        # (checked first) stopped right: the default tol is off
+        return "default_tol"
     if case.stop != "max_iters" and at(n + 1) and n_steps in (n, n + 1):
         return "stop_test_after_step"  # took the step, then tested the old gradient
-    if abs(n_steps - n) <= 1 and any(at(k) for k in (n - 1, n, n + 1)):
+    if off_by_one:
         return "off_by_one_steps"
     return None
 
@@ -403,6 +412,8 @@ def require_iterates(recorder: Recorder, case: Case, expected: Expected, tol: To
         )
     if len(points) > n + 1:
         hint = "off_by_one_steps" if case.stop == "max_iters" else "stop_test_after_step"
+        if case.tol is None:  # the runs with a given tol came first and passed
+            hint = "default_tol"
         raise CheckFailure(
             f"{what}: grad_fn was evaluated at {len(points)} distinct points, expected at "
             f"most {n + 1}: the loop went past the point where it should stop",

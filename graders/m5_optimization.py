@@ -15,8 +15,14 @@ cannot be stepped at all, a crash or NaN, is skipped where another can stand in)
 Adam's step-by-step checks pass ``eps=0.0`` with gradients of size at least
 1e-2: every placement of eps then gives the same numbers, so the harmless ones
 (``sqrt(v_hat + eps**2)``, eps added before the bias correction) pass, and a
-hard-coded offset is still seen. The default ``eps=1e-8`` is checked with
-gradients in the thousands, where those harmless placements stay below rtol.
+hard-coded offset is still seen. The defaults of Adam are checked with gradients
+in the thousands, where those harmless placements stay below rtol; the default
+``eps=1e-8`` of Adam and RMSProp with tiny gradients (|g| from 1e-9 to 1e-7), where
+the steps must match the contract's form or one of the accepted placements
+(``ADAM_ACCEPTED``; RMSProp's ``sqrt(s + eps**2)``) with eps = 1e-8.
+
+A hint chosen from a symptom (NaN, params unchanged, equal rows, a zero-gradient
+weight that moved) is given only when a model of the named mistake reproduces it.
 
 Figures (docs/figures.md): the run_optimizer checks record the student's trajectory
 and the expected one (a fresh instance of the same optimizer stepped by the grader):
@@ -75,6 +81,18 @@ HINTS = {
         "`lr * m_hat / (np.sqrt(v_hat) + self.eps)` with the eps given to the constructor "
         "(not a hard-coded number), so that a zero gradient gives a zero step."
     ),
+    "eps_default": (
+        "With its default arguments your optimizer steps as if eps were not 1e-8: on tiny "
+        "gradients, where sqrt(v_hat) (RMSProp: sqrt(s)) is about as small as eps, the steps "
+        "differ. Keep the contract's default `eps=1e-8` in __init__ and use `self.eps` as "
+        "given in the denominator."
+    ),
+    "eps_subtracted": (
+        "Your optimizer subtracts eps from the denominator (or stores -eps): on tiny "
+        "gradients sqrt(v_hat) - eps is near 0 or negative, and the step blows up or goes "
+        "uphill. Keep eps positive and add it: `np.sqrt(v_hat) + self.eps` (RMSProp: "
+        "`np.sqrt(s) + self.eps`)."
+    ),
     "state_shared_across_keys": (
         "Your optimizer mixes the state of different parameters. Keep one velocity/moment per "
         "key, e.g. a dict `self.v[key]` that starts from zeros the first time a key is seen; "
@@ -88,6 +106,12 @@ HINTS = {
         "step must change the arrays inside the params dictionary, e.g. "
         "`params[key] -= self.lr * grads[key]`. Rebinding a local name (p = p - ...) or "
         "returning new arrays leaves the caller's params unchanged."
+    ),
+    "arrays_replaced": (
+        "step must update the arrays that are in params, e.g. `params[key] -= lr * g` "
+        "(or `params[key][...] = ...`). `params[key] = params[key] - lr * g` puts a new "
+        "array in the dictionary: whoever still holds the old array (a model's layer, "
+        "a training loop) never sees the update."
     ),
     "grads_modified": (
         "step must only read the gradients: an in-place operation on grads[key] (g *= lr, "
@@ -112,6 +136,10 @@ grader = Grader("m5_optimization", HINTS)
 Params = dict[str, np.ndarray]
 Trajectory = list[Params]  # params after step 1, 2, ...
 Mistakes = Callable[[], Mapping[str, Trajectory | None]]
+# names the mistake behind non-finite values of params[key] after a call of step, given the
+# submission, the optimizer and the params dict after the call; None when no model of a
+# known mistake reproduces them (a hint is never chosen from the symptom alone)
+NonfiniteHint = Callable[[Submission, RemoteObject, str, Mapping[str, Any]], str | None]
 
 SHAPES = {"W": (3, 2), "b": (2,), "c": (4, 1)}  # keys of different shapes
 SAME_SHAPES = {"W1": (3, 2), "W2": (3, 2)}  # keys that shape-keyed state would mix
@@ -164,12 +192,12 @@ def take_step(
     what: str,
     params: Params,
     grads: Params,
-    nonfinite_hint: str | Mapping[str, str] | None = None,
+    nonfinite_hint: NonfiniteHint | None = None,
 ) -> Params:
     """Call ``opt.step(params, grads)``; return the arrays of ``params`` after the call.
 
-    ``nonfinite_hint`` names the likely mistake when a key's values become NaN or
-    infinite (one hint for all keys, or a hint per key).
+    ``nonfinite_hint`` names the mistake when a key's values become NaN or infinite,
+    if a model of that mistake reproduces them.
     """
     called = sub.method_keep(opt, "step", copy(params), copy(grads))
     after = as_dict(called.args[0], f"{what}: the params dict after the call", list(params))
@@ -184,9 +212,7 @@ def take_step(
             and not np.isfinite(value).all()
         ):
             index = [int(i) for i in np.argwhere(~np.isfinite(value))[0]]
-            hint = (
-                nonfinite_hint.get(key) if isinstance(nonfinite_hint, Mapping) else nonfinite_hint
-            )
+            hint = nonfinite_hint(sub, opt, key, after) if nonfinite_hint else None
             raise CheckFailure(
                 f"{label}: got {value[tuple(index)]} at index {index}, expected finite numbers",
                 hint=hint,
@@ -194,11 +220,49 @@ def take_step(
         new[key] = as_array(value, label, before.shape)
     moved = any(not np.array_equal(new[key], params[key]) for key in params)
     if not moved and any(np.any(grads[key] != 0) for key in grads):
+        # an update that is in place but zero (a state line lost) looks the same from
+        # outside: not_in_place only when step returned the new arrays instead
         raise CheckFailure(
             f"{what} left every array of params unchanged: it must update params in place",
-            hint="not_in_place",
+            hint="not_in_place" if returns_new_arrays(called.value, params) else None,
         )
     return new
+
+
+def returns_new_arrays(returned: Any, params: Params) -> bool:
+    """Whether ``step`` returned a params dict of moved arrays (and left params alone)."""
+    if type(returned) is not dict or set(returned) != set(params):
+        return False
+    if not all(
+        isinstance(returned[key], np.ndarray) and returned[key].shape == params[key].shape
+        for key in params
+    ):
+        return False
+    return any(not np.array_equal(returned[key], params[key]) for key in params)
+
+
+def t_stuck_at_zero(
+    sub: Submission, opt: RemoteObject, key: str, after: Mapping[str, Any]
+) -> str | None:
+    """t_never_incremented, when an Adam whose t has not advanced past 0 reproduces the step.
+
+    With t stuck at 0 the bias correction divides by 1 - beta**0 = 0 (with t counting
+    down, 1 - beta2**t < 0 goes under the square root): every entry of every key is NaN
+    (nonzero gradients), and ``t`` is still <= 0 after the call. Other causes of NaN (a
+    negative v under the square root, a lost state line) leave ``t`` advanced, and get no
+    hint.
+    """
+    for value in after.values():
+        if not (
+            isinstance(value, np.ndarray) and value.dtype.kind == "f" and np.isnan(value).all()
+        ):
+            return None
+    try:
+        t = sub.get(opt, "t")
+    except (StudentError, CheckFailure):
+        return None
+    number = isinstance(t, (int, float, np.integer, np.floating)) and not isinstance(t, bool)
+    return "t_never_incremented" if number and t <= 0 else None
 
 
 def run_student(
@@ -207,7 +271,7 @@ def run_student(
     what: str,
     params0: Params,
     grads_seq: list[Params],
-    nonfinite_hint: str | Mapping[str, str] | None = None,
+    nonfinite_hint: NonfiniteHint | None = None,
 ) -> Trajectory:
     """Drive the student's optimizer through ``grads_seq``, carrying its params along."""
     params, out = copy(params0), []
@@ -251,6 +315,20 @@ def momentum_variant(
     return out
 
 
+# Adam's denominator from v_hat, the bias correction c2 = 1 - beta2**t and eps. "sum" is the
+# contract's; "square" (sqrt(v_hat + eps**2)), "raw" (eps added to sqrt(v) before the bias
+# correction: Kingma and Ba's efficient form) and "raw_square" (sqrt(v + eps**2), then the
+# correction) are accepted forms; "inside" (sqrt(v_hat + eps)) is the mistake eps_placement.
+ADAM_DENOMINATORS: dict[str, Callable[[Any, float, float], Any]] = {
+    "sum": lambda v_hat, c2, eps: np.sqrt(v_hat) + eps,
+    "square": lambda v_hat, c2, eps: np.sqrt(v_hat + eps**2),
+    "raw": lambda v_hat, c2, eps: (np.sqrt(v_hat * c2) + eps) / np.sqrt(c2),
+    "raw_square": lambda v_hat, c2, eps: np.sqrt(v_hat * c2 + eps**2) / np.sqrt(c2),
+    "inside": lambda v_hat, c2, eps: np.sqrt(v_hat + eps),
+}
+ADAM_ACCEPTED = ("sum", "square", "raw", "raw_square")
+
+
 def adam_variant(
     params0: Params,
     grads_seq: list[Params],
@@ -262,12 +340,13 @@ def adam_variant(
     bias_correction: bool = True,
     t_mode: str = "step",
     shared: bool = False,
-    eps_inside: bool = False,
+    eps_form: str = "sum",
 ) -> Trajectory:
-    """Adam with the known mistakes.
+    """Adam with the known mistakes, and the accepted placements of eps.
 
     ``t_mode``: "step" (right), "key" (t += 1 per key), "one" (t stuck at 1).
-    ``shared``: m and v looked up by shape. ``eps_inside``: ``sqrt(v_hat + eps)``.
+    ``shared``: m and v looked up by shape. ``eps_form``: the denominator, one of
+    ``ADAM_DENOMINATORS``.
     """
     params, out = copy(params0), []
     m: dict[object, Any] = {}
@@ -285,26 +364,70 @@ def adam_variant(
             m_hat, v_hat = m[slot], v[slot]
             if bias_correction:
                 m_hat, v_hat = m_hat / (1 - beta1**t), v_hat / (1 - beta2**t)
-            denominator = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+            c2 = 1 - beta2**t if bias_correction else 1.0
+            denominator = ADAM_DENOMINATORS[eps_form](v_hat, c2, eps)
             params[key] = params[key] - lr * m_hat / denominator
         out.append(copy(params))
     return out
 
 
-def rmsprop_shared(
-    params0: Params, grads_seq: list[Params], lr: float, beta: float, eps: float
+def rmsprop_variant(
+    params0: Params,
+    grads_seq: list[Params],
+    lr: float,
+    beta: float,
+    eps: float,
+    *,
+    shared: bool = False,
+    eps_square: bool = False,
 ) -> Trajectory:
-    """RMSProp with one running mean of g**2 per shape."""
+    """RMSProp, with one running mean of g**2 per shape (``shared``), or with the accepted
+    denominator ``sqrt(s + eps**2)`` (``eps_square``)."""
     params, out = copy(params0), []
     state: dict[object, Any] = {}
     for grads in grads_seq:
         for key, g in grads.items():
-            slot = params[key].shape
+            slot = params[key].shape if shared else key
             s = beta * state.get(slot, 0.0) + (1 - beta) * g**2
             state[slot] = s
-            params[key] = params[key] - lr * g / (np.sqrt(s) + eps)
+            denominator = np.sqrt(s + eps**2) if eps_square else np.sqrt(s) + eps
+            params[key] = params[key] - lr * g / denominator
         out.append(copy(params))
     return out
+
+
+def eps_mistakes(
+    params0: Params,
+    grads_seq: list[Params],
+    got: Trajectory,
+    lr: float,
+    eps: float,
+    root_of_first: float,
+    run_with: Callable[[float], Trajectory],
+) -> Mistakes:
+    """The runs that an eps other than ``eps`` (a changed default, a sign flip) would give.
+
+    The first step of the contract's form is ``-lr * g / (root_of_first * |g| + eps)``
+    (Adam: root 1, RMSProp: sqrt(1 - beta)): solve it for the eps of the student's first
+    step at the entry with the smallest gradient, where eps shows most, and predict the
+    whole run with that eps (``run_with``). A run this reproduces is named eps_subtracted
+    when that eps is -eps, eps_default for another positive value.
+    """
+
+    def predict() -> dict[str, Trajectory | None]:
+        g = np.concatenate([np.ravel(grads_seq[0][key]) for key in params0])
+        d = np.concatenate([np.ravel(got[0][key] - params0[key]) for key in params0])
+        i = int(np.argmin(np.abs(g)))
+        if d[i] == 0 or g[i] == 0:
+            return {}
+        estimate = float(-lr * g[i] / d[i] - root_of_first * abs(g[i]))
+        if not np.isfinite(estimate) or abs(estimate - eps) <= 1e-3 * eps:
+            return {}
+        if abs(estimate + eps) <= 1e-3 * eps:
+            return {"eps_subtracted": run_with(-eps)}
+        return {"eps_default": run_with(estimate)} if estimate > 0 else {}
+
+    return predict
 
 
 def adam_eps_estimates(
@@ -324,7 +447,10 @@ def adam_eps_estimates(
     ratio = lr / abs(d[i])
     found = []
     for estimate, inside in ((abs(g[i]) * (ratio - 1), False), (g[i] ** 2 * (ratio**2 - 1), True)):
-        if np.isfinite(estimate) and estimate > 0 and abs(estimate - eps) > 10 * eps + 1e-12:
+        # added outside the root, an eps near the given one is not far off; inside the
+        # root (unsquared) even the given eps is: sqrt(v_hat + 1e-8) adds up to 1e-4
+        far = inside or abs(estimate - eps) > 10 * eps + 1e-12
+        if np.isfinite(estimate) and estimate > 0 and far:
             found.append((float(estimate), inside))
     return found
 
@@ -354,7 +480,13 @@ def adam_mistakes(
             adam_eps_estimates(params0, grads_seq[0], got[0], lr, eps)
         ):
             predictions[f"eps_placement#{number}"] = adam_variant(
-                params0, grads_seq, lr, beta1, beta2, estimate, eps_inside=inside
+                params0,
+                grads_seq,
+                lr,
+                beta1,
+                beta2,
+                estimate,
+                eps_form="inside" if inside else "sum",
             )
         return predictions
 
@@ -459,7 +591,7 @@ def check_steps(
     expected: Trajectory,
     what: str,
     mistakes: Callable[[Trajectory], Mistakes] = lambda got: NO_MISTAKES,
-    nonfinite_hint: str | None = None,
+    nonfinite_hint: NonfiniteHint | None = None,
 ) -> None:
     """The student's optimizer, driven through ``grads_seq``, follows ``expected``.
 
@@ -494,8 +626,9 @@ def check_steps(
         raise
 
 
-def grads_left_unchanged(sub: Submission, opt: RemoteObject, what: str, steps: int) -> None:
-    """Call step a few times; every grads array must be the same after each call."""
+def updates_in_place(sub: Submission, opt: RemoteObject, what: str, steps: int) -> None:
+    """Call step a few times: each call must update the very arrays of params (not put
+    new arrays in their place) and leave every grads array as it was."""
     rng = np.random.default_rng(5)
     params = random_params(rng, SAME_SHAPES)
     for number, grads in enumerate(random_grads(rng, SAME_SHAPES, steps), start=1):
@@ -513,6 +646,13 @@ def grads_left_unchanged(sub: Submission, opt: RemoteObject, what: str, steps: i
                     "step must leave grads unchanged",
                     hint="grads_modified",
                 )
+        replaced = [key for key, same in (called.same[0] or {}).items() if not same]
+        if replaced:
+            raise CheckFailure(
+                f"{what} (step {number}) put a new array in params[{replaced[0]!r}] instead "
+                "of updating the one that was there",
+                hint="arrays_replaced",
+            )
         if type(called.args[0]) is dict and all(
             isinstance(called.args[0].get(key), np.ndarray) for key in params
         ):
@@ -549,10 +689,10 @@ def sgd_hidden(sub: Submission, ctx: Context) -> None:
         check_steps(sub, ctx, "SGD", {"lr": lr}, params0, grads_seq, expected, "SGD.step")
 
 
-@grader.check("sgd-grads-unchanged", exercise="SGD")
+@grader.check("sgd-in-place", exercise="SGD")
 def sgd_grads(sub: Submission, ctx: Context) -> None:
-    """SGD.step leaves the grads arrays unchanged"""
-    grads_left_unchanged(sub, make(sub, "SGD", lr=0.1), "SGD(lr=0.1).step", 2)
+    """SGD.step updates the arrays of params in place and leaves grads unchanged"""
+    updates_in_place(sub, make(sub, "SGD", lr=0.1), "SGD(lr=0.1).step", 2)
 
 
 # ---------------------------------------------------------------------------
@@ -676,10 +816,10 @@ def momentum_instances(sub: Submission, ctx: Context) -> None:
         raise failure
 
 
-@grader.check("momentum-grads-unchanged", exercise="Momentum")
+@grader.check("momentum-in-place", exercise="Momentum")
 def momentum_grads(sub: Submission, ctx: Context) -> None:
-    """Momentum.step leaves the grads arrays unchanged"""
-    grads_left_unchanged(sub, make(sub, "Momentum", lr=0.1), "Momentum(lr=0.1).step", 3)
+    """Momentum.step updates the arrays of params in place and leaves grads unchanged"""
+    updates_in_place(sub, make(sub, "Momentum", lr=0.1), "Momentum(lr=0.1).step", 3)
 
 
 # ---------------------------------------------------------------------------
@@ -718,7 +858,7 @@ def adam_constant_gradient(sub: Submission, ctx: Context) -> None:
         expected,
         "Adam(lr=0.01, eps=0.0).step",
         adam_run_mistakes(params0, grads_seq, 0.01, 0.9, 0.999, 0.0),
-        nonfinite_hint="t_never_incremented",
+        nonfinite_hint=t_stuck_at_zero,
     )
 
 
@@ -741,7 +881,7 @@ def adam_hidden(sub: Submission, ctx: Context) -> None:
             run_reference(reference, params0, grads_seq),
             "Adam.step",
             adam_run_mistakes(params0, grads_seq, lr, beta1, beta2, 0.0),
-            nonfinite_hint="t_never_incremented",
+            nonfinite_hint=t_stuck_at_zero,
         )
 
 
@@ -763,13 +903,61 @@ def adam_per_key(sub: Submission, ctx: Context) -> None:
             run_reference(reference, params0, grads_seq),
             "Adam.step with two keys of the same shape",
             adam_run_mistakes(params0, grads_seq, lr, 0.9, 0.999, 0.0),
-            nonfinite_hint="t_never_incremented",
+            nonfinite_hint=t_stuck_at_zero,
         )
+
+
+def merged(*predictions: Mistakes) -> Mistakes:
+    """The predictions of several groups of mistakes, in order (the first match names it)."""
+    return lambda: {hint: run for predict in predictions for hint, run in predict().items()}
+
+
+# |g| of the tiny gradients that check a default eps: sqrt(v_hat), about |g|, is then of
+# the order of eps = 1e-8, so eps changes every step by 10% to 100%
+TINY = {"low": 1e-9, "high": 1e-7}
+
+
+def require_accepted_changes(
+    params0: Params,
+    got: Trajectory,
+    expected: Trajectory,
+    accepted: list[Trajectory],
+    what: str,
+    tol: Tolerance,
+    mistakes: Mistakes,
+) -> None:
+    """The changes made by each step match ``expected`` or one of the ``accepted`` runs (at
+    ``tol``, the whole run the same form); else fail on the difference from ``expected``."""
+    got_changes = flat(changes(params0, got))
+    for run in (expected, *accepted):
+        if matches(got_changes, flat(changes(params0, run)), tol):
+            return
+    require_trajectory(
+        changes(params0, got),
+        changes(params0, expected),
+        what,
+        tol,
+        changes_of(params0, mistakes),
+        quantity="change of params[{key!r}] made by step {step}",
+    )
+    raise CheckFailure(f"{what}: the steps differ from every accepted form")  # not reached
 
 
 @grader.check("adam-default-arguments", exercise="Adam")
 def adam_defaults(sub: Submission, ctx: Context) -> None:
-    """Adam() uses lr=0.001, beta1=0.9, beta2=0.999 and eps=1e-8 (steps match the reference)"""
+    """Adam() uses lr=0.001, beta1=0.9, beta2=0.999 and eps=1e-8 (steps match the reference)
+
+    Gradients in the thousands check lr and the betas: there eps=1e-8, wherever it is
+    placed, changes a step by less than rtol. Tiny gradients (|g| from 1e-9 to 1e-7, so
+    that sqrt(v_hat) is about eps) check eps itself. There the accepted placements of eps
+    differ by far more than rtol: sqrt(v_hat + eps**2) makes the denominator up to 29%
+    smaller, and eps added to sqrt(v) before the bias correction (Kingma and Ba's form)
+    acts as eps / sqrt(1 - beta2**t), 32x eps at step 1 and 11x at step 8. No tolerance
+    accepts those and not a doubled eps, so the steps must match one of the accepted forms
+    (``ADAM_ACCEPTED``, with eps = 1e-8) at arithmetic tolerance over the whole run. A
+    doubled or halved eps, or -eps, matches none: each form changes the denominator by a
+    different amount at each step and size of gradient.
+    """
     shapes = {"W": (3, 2), "b": (2,)}
     for _ in range(3):
         params0 = random_params(ctx.rng, shapes)
@@ -777,7 +965,7 @@ def adam_defaults(sub: Submission, ctx: Context) -> None:
         grads_seq = random_grads(ctx.rng, shapes, 5, low=2e3, high=2e4)
         expected = run_reference(ctx.reference.Adam(), params0, grads_seq)
         got = run_student(
-            sub, make(sub, "Adam"), "Adam().step", params0, grads_seq, "t_never_incremented"
+            sub, make(sub, "Adam"), "Adam().step", params0, grads_seq, t_stuck_at_zero
         )
         predict = adam_mistakes(params0, grads_seq, got, 0.001, 0.9, 0.999, 1e-8)
         require_trajectory(
@@ -787,6 +975,32 @@ def adam_defaults(sub: Submission, ctx: Context) -> None:
             ctx.arithmetic,
             changes_of(params0, predict),
             quantity="change of params[{key!r}] made by step {step}",
+        )
+    for _ in range(2):
+        params0 = random_params(ctx.rng, shapes)
+        grads_seq = random_grads(ctx.rng, shapes, 8, **TINY)
+        what = "Adam().step on tiny gradients (|g| below 1e-7, where eps=1e-8 matters)"
+        got = run_student(sub, make(sub, "Adam"), what, params0, grads_seq, t_stuck_at_zero)
+
+        def run_with(
+            eps: float, grads_seq: list[Params] = grads_seq, params0: Params = params0
+        ) -> Trajectory:
+            return adam_variant(params0, grads_seq, 0.001, 0.9, 0.999, eps)
+
+        require_accepted_changes(
+            params0,
+            got,
+            run_reference(ctx.reference.Adam(), params0, grads_seq),
+            [
+                adam_variant(params0, grads_seq, 0.001, 0.9, 0.999, 1e-8, eps_form=form)
+                for form in ADAM_ACCEPTED
+            ],
+            what,
+            ctx.arithmetic,
+            merged(
+                adam_mistakes(params0, grads_seq, got, 0.001, 0.9, 0.999, 1e-8),
+                eps_mistakes(params0, grads_seq, got, 0.001, 1e-8, 1.0, run_with),
+            ),
         )
 
 
@@ -798,17 +1012,39 @@ def adam_zero_gradient(sub: Submission, ctx: Context) -> None:
         "z": np.array([1.0, -2.0, 0.5, 3.0]),
     }
     grads = {"w": np.array([[0.2, -0.5, 1.0], [-0.3, 0.1, 0.25]]), "z": np.zeros(4)}
+    # Adam without eps: 0/0 = NaN on z, the right steps on w (eps=1e-8 changes them < rtol)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        without_eps = adam_variant(params0, [grads] * 3, 0.001, 0.9, 0.999, 0.0)
     opt = make(sub, "Adam")
     params = copy(params0)
     for step in range(1, 4):
+
+        def diagnose(
+            sub: Submission,
+            opt: RemoteObject,
+            key: str,
+            after: Mapping[str, Any],
+            step: int = step,
+        ) -> str | None:
+            """eps_placement when Adam without eps reproduces the step: z all NaN, w right."""
+            if key == "w":
+                return t_stuck_at_zero(sub, opt, key, after)
+            w, z = after.get("w"), after.get("z")
+            if (
+                isinstance(z, np.ndarray)
+                and z.dtype.kind == "f"
+                and np.isnan(z).all()
+                and isinstance(w, np.ndarray)
+                and w.dtype.kind == "f"
+                and matches(w, without_eps[step - 1]["w"], ctx.arithmetic)
+            ):
+                return "eps_placement"
+            return None
+
         params = take_step(
-            sub,
-            opt,
-            f"Adam().step (step {step}, with grads['z'] all 0)",
-            params,
-            grads,
-            {"w": "t_never_incremented", "z": "eps_placement"},
+            sub, opt, f"Adam().step (step {step}, with grads['z'] all 0)", params, grads, diagnose
         )
+        # no hint: no misplaced eps moves a weight whose m stays 0 to a finite value
         failure = mismatch(
             params["z"],
             params0["z"],
@@ -816,7 +1052,6 @@ def adam_zero_gradient(sub: Submission, ctx: Context) -> None:
             ctx.arithmetic,
         )
         if failure is not None:
-            failure.hint = "eps_placement"
             raise failure
 
 
@@ -856,7 +1091,7 @@ def adam_booth(sub: Submission, ctx: Context) -> None:
         for step in range(1, budget + 1):
             grads = {"x": booth_gradient(params["x"])}
             params = take_step(
-                sub, opt, f"Adam(lr=0.2).step (step {step})", params, grads, "t_never_incremented"
+                sub, opt, f"Adam(lr=0.2).step (step {step})", params, grads, t_stuck_at_zero
             )
             closest = min(closest, float(np.linalg.norm(params["x"] - BOOTH_MINIMUM)))
             if closest < 1e-3:
@@ -870,10 +1105,10 @@ def adam_booth(sub: Submission, ctx: Context) -> None:
             )
 
 
-@grader.check("adam-grads-unchanged", exercise="Adam")
+@grader.check("adam-in-place", exercise="Adam")
 def adam_grads(sub: Submission, ctx: Context) -> None:
-    """Adam.step leaves the grads arrays unchanged"""
-    grads_left_unchanged(sub, make(sub, "Adam", lr=0.01), "Adam(lr=0.01).step", 3)
+    """Adam.step updates the arrays of params in place and leaves grads unchanged"""
+    updates_in_place(sub, make(sub, "Adam", lr=0.01), "Adam(lr=0.01).step", 3)
 
 
 # ---------------------------------------------------------------------------
@@ -1017,8 +1252,11 @@ def require_rows(
     if got.shape == expected.shape and failure is not None and got.ndim > 1:
         failure = mismatch_rows(got, expected, what, tol)
     if failure is not None:
+        # aliased rows are all the final point of the run: rows all equal to x0 (no step
+        # taken) or to some other point are not that mistake
         same_rows = got.shape == expected.shape and all(np.array_equal(row, got[-1]) for row in got)
-        if same_rows and steps > 0 and not np.array_equal(expected[0], expected[-1]):
+        aliased = same_rows and matches(got[-1], expected[-1], tol)
+        if aliased and steps > 0 and not np.array_equal(expected[0], expected[-1]):
             failure.hint = "trajectory_rows_aliased"
         raise failure
 
@@ -1211,7 +1449,9 @@ def rmsprop_run_mistakes(
 ) -> Callable[[Trajectory], Mistakes]:
     def for_run(got: Trajectory) -> Mistakes:
         return lambda: {
-            "state_shared_across_keys": rmsprop_shared(params0, grads_seq, lr, beta, eps)
+            "state_shared_across_keys": rmsprop_variant(
+                params0, grads_seq, lr, beta, eps, shared=True
+            )
         }
 
     return for_run
@@ -1292,3 +1532,46 @@ def rmsprop_per_key(sub: Submission, ctx: Context) -> None:
             "RMSProp.step with two keys of the same shape",
             rmsprop_run_mistakes(params0, grads_seq, lr, 0.9, 0.0),
         )
+
+
+@grader.check("rmsprop-default-arguments", exercise="RMSProp")
+def rmsprop_defaults(sub: Submission, ctx: Context) -> None:
+    """RMSProp() uses eps=1e-8: its steps on tiny gradients match the reference
+
+    Tiny gradients (|g| from 1e-9 to 1e-7, so that sqrt(s) is about eps) make eps change
+    every step by 10% to 100% (lr and beta's defaults are checked by the course example).
+    The accepted sqrt(s + eps**2) makes the denominator up to 29% smaller there, as much
+    as a changed eps would, so no tolerance tells them apart: the steps must match the
+    contract's form or sqrt(s + eps**2), with eps = 1e-8, at arithmetic tolerance over the
+    whole run. A doubled or halved eps, or -eps, matches neither.
+    """
+    shapes = {"W": (3, 2), "b": (2,)}
+    for _ in range(2):
+        params0 = random_params(ctx.rng, shapes)
+        grads_seq = random_grads(ctx.rng, shapes, 8, **TINY)
+        what = "RMSProp().step on tiny gradients (|g| below 1e-7, where eps=1e-8 matters)"
+        got = run_student(sub, make(sub, "RMSProp"), what, params0, grads_seq)
+
+        def run_with(
+            eps: float, grads_seq: list[Params] = grads_seq, params0: Params = params0
+        ) -> Trajectory:
+            return rmsprop_variant(params0, grads_seq, 0.01, 0.9, eps)
+
+        require_accepted_changes(
+            params0,
+            got,
+            run_reference(ctx.reference.RMSProp(), params0, grads_seq),
+            [rmsprop_variant(params0, grads_seq, 0.01, 0.9, 1e-8, eps_square=True)],
+            what,
+            ctx.arithmetic,
+            merged(
+                rmsprop_run_mistakes(params0, grads_seq, 0.01, 0.9, 1e-8)(got),
+                eps_mistakes(params0, grads_seq, got, 0.01, 1e-8, float(np.sqrt(0.1)), run_with),
+            ),
+        )
+
+
+@grader.check("rmsprop-in-place", exercise="RMSProp")
+def rmsprop_in_place(sub: Submission, ctx: Context) -> None:
+    """RMSProp.step updates the arrays of params in place and leaves grads unchanged"""
+    updates_in_place(sub, make(sub, "RMSProp", lr=0.01), "RMSProp(lr=0.01).step", 3)

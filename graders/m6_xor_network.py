@@ -17,6 +17,9 @@ on its own:
   ``params`` is always read again after ``train``: it may update the arrays in place
   or replace them. The returned losses (one per epoch) may be recorded before or
   after each update, by the student's loss or the reference's;
+- defaults: ``train(X, y)`` from the documented weights returns 5000 losses whose
+  first ones follow gradient descent with lr = 0.5 (hints only when a train that
+  honours explicit epochs, or some other fixed default lr, explains what it returned);
 - convergence: with the default hidden size and ``train(X, y)`` with its defaults
   (lr = 0.5, 5000 epochs), at least 8 of the seeds 0..9 must reach 100% accuracy
   and a loss below 0.05 (the reference gets below 0.05 within 230 epochs from each
@@ -140,6 +143,14 @@ HINTS = {
     "train_ignores_lr": (
         "train does not use the lr it was given: step with p = p - lr * grad using the "
         "argument lr (whose default is 0.5), not a fixed number."
+    ),
+    "train_default_lr": (
+        "train's default learning rate must be the one of the contract: "
+        "def train(self, X, y, lr=0.5, epochs=5000)."
+    ),
+    "train_default_epochs": (
+        "train's default number of epochs must be the one of the contract: "
+        "def train(self, X, y, lr=0.5, epochs=5000), so train(X, y) returns 5000 losses."
     ),
 }
 
@@ -884,6 +895,86 @@ def train_hidden_steps(sub: Submission, ctx: Context) -> None:
         X, y = random_batch(ctx.rng, extra) if extra else (X_XOR, Y_XOR)
         lr = float(ctx.rng.uniform(0.1, 1.0))
         check_training(sub, ctx, params, X, y, lr, epochs)
+
+
+DEFAULT_LR, DEFAULT_EPOCHS = 0.5, 5000
+# learning rates a mistaken default may have: the hint is given only when one of them
+# reproduces the first losses
+OTHER_LRS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.25, 0.3, 1.0, 2.0)
+FIRST = 3  # losses compared at the start of a defaults run
+
+
+def first_losses(
+    ctx: Context,
+    params: dict[str, np.ndarray],
+    gradient: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]],
+    loss: Callable[[dict[str, np.ndarray]], float],
+    lr: float,
+) -> list[np.ndarray]:
+    """The first FIRST losses of gradient descent at ``lr``, recorded before or after each step."""
+    values = [loss(p) for p in descend(params, gradient, lr, FIRST)]
+    return [np.array(values[:-1]), np.array(values[1:])]
+
+
+@grader.check("train-defaults", exercise="train")
+def train_defaults(sub: Submission, ctx: Context) -> None:
+    """train(X, y) uses the defaults lr=0.5, epochs=5000: 5000 losses, first steps with lr=0.5"""
+    what = "train(X, y) with its defaults, from the documented weights on the XOR data"
+    net = make_network(sub, FIXED)
+    called = run(sub, net, "train", X_XOR.copy(), Y_XOR.copy(), shown=what)
+    count = len(called) if isinstance(called, list | tuple | np.ndarray) and np.ndim(called) else 0
+    if count and count != DEFAULT_EPOCHS:
+        # the default is to blame only if train honours an explicit epochs
+        control = run(sub, make_network(sub, FIXED), "train", X_XOR.copy(), Y_XOR.copy(), 0.5, 3)
+        honoured = isinstance(control, list | tuple | np.ndarray) and len(control) == 3
+        raise CheckFailure(
+            f"{what} returned {count} losses, expected {DEFAULT_EPOCHS} (epochs=5000 is the "
+            "default, one loss per epoch)",
+            hint="train_default_epochs" if honoured else None,
+        )
+    losses = losses_of(called, what, DEFAULT_EPOCHS)[:FIRST]
+
+    def reference_grads(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return dict(reference_network(ctx, p).gradients(X_XOR, Y_XOR))
+
+    def reference_loss(p: dict[str, np.ndarray]) -> float:
+        return float(reference_network(ctx, p).loss(X_XOR, Y_XOR))
+
+    def own_grads(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        probe = make_network(sub, p)
+        return student_gradients(sub, probe, X_XOR, Y_XOR, 3, "while following your gradients")
+
+    def own_loss(p: dict[str, np.ndarray]) -> float:
+        return as_float(run(sub, make_network(sub, p), "loss", X_XOR, Y_XOR), "loss(X, y)")
+
+    tol = ctx.analytic
+    models = [(reference_grads, reference_loss)]
+
+    def reproduced(lr: float) -> bool:
+        for gradient, loss in models:
+            try:
+                candidates = first_losses(ctx, FIXED, gradient, loss, lr)
+            except (StudentError, CheckFailure):
+                continue
+            if any(matches(losses, c, tol) for c in candidates):
+                return True
+        return False
+
+    if reproduced(DEFAULT_LR):
+        return
+    # train may follow the student's own gradients and record the student's own loss
+    with contextlib.suppress(StudentError, CheckFailure):  # else the reference alone
+        own_grads(FIXED)
+        own_loss(FIXED)
+        models += [(own_grads, reference_loss), (reference_grads, own_loss), (own_grads, own_loss)]
+        if reproduced(DEFAULT_LR):
+            return
+    expected = first_losses(ctx, FIXED, reference_grads, reference_loss, DEFAULT_LR)[0]
+    failure = mismatch(losses, expected, f"the first {FIRST} losses", tol)
+    if failure is None:  # within tolerance of the reference after all
+        return
+    failure.hint = "train_default_lr" if any(reproduced(lr) for lr in OTHER_LRS) else None
+    raise_in_context(failure, f"{what}, compared with gradient descent with lr=0.5")
 
 
 def describe_seed(ctx: Context, seed: int, trained: Any) -> tuple[bool, str]:

@@ -368,7 +368,7 @@ def test_every_zip_entry_is_graded_or_listed_and_one_bad_entry_rejects_nothing_e
         assert {e.student: e.refused for e in folder.entries} == {
             "ann": None,
             "ben": None,
-            "cy": f"over the {MAX_BYTES}-byte limit for one file",
+            "cy": f"over the {MAX_BYTES:,}-byte limit for one file",
         }
         problems = "\n".join(folder.problems)
         assert "class.zip: ../escape.py: its path leaves the zip's folder (..)" in problems

@@ -205,7 +205,7 @@ def test_a_file_over_the_limit_is_refused(tmp_path: Path) -> None:
     result = unpacked(
         tmp_path, [("big.bin", b"\x00" * 2000), ("small.py", b"ok")], max_file_bytes=1000
     )
-    assert result.refused == [Refused("big.bin", "over the 1000-byte limit for one file")]
+    assert result.refused == [Refused("big.bin", "over the 1,000-byte limit for one file")]
     assert files(result) == {"small.py": b"ok"}
 
 
@@ -255,7 +255,7 @@ def test_a_header_declaring_a_small_size_never_lets_a_big_member_through(tmp_pat
 def test_an_honest_big_member_is_refused_from_its_declared_size(tmp_path: Path) -> None:
     archive = zip_of_zeros(tmp_path / "class.zip", 50 * MEGABYTE)
     result = unpack(archive, max_file_bytes=MEGABYTE, max_total_bytes=2 * MEGABYTE)
-    assert result.refused == [Refused("bomb.bin", f"over the {MEGABYTE}-byte limit for one file")]
+    assert result.refused == [Refused("bomb.bin", f"over the {MEGABYTE:,}-byte limit for one file")]
 
 
 class Lying:
@@ -294,7 +294,7 @@ def test_the_file_cap_counts_real_bytes(tmp_path: Path, monkeypatch: pytest.Monk
     archive = make_zip(tmp_path / "class.zip", [("a.bin", b"tiny"), ("b.bin", b"tiny")])
     streams = lie(monkeypatch, 50 * MEGABYTE)
     result = unpack(archive, max_file_bytes=1000, max_total_bytes=10 * MEGABYTE)
-    reason = "over the 1000-byte limit for one file"
+    reason = "over the 1,000-byte limit for one file"
     assert result.refused == [Refused("a.bin", reason), Refused("b.bin", reason)]
     assert [stream.given for stream in streams] == [1001, 1001]
     assert files(result) == {}

@@ -232,3 +232,30 @@ def test_answer_keys_are_exact() -> None:
 def test_malformed_answers_are_refused(known: Any) -> None:
     with pytest.raises(wire.WireError):
         wire.decode({"c": 1, "known": known}, lambda ref, name: None, lambda cid, known: None)
+
+
+# -- kept arguments: which arrays of a dict are still the same objects ------------------------
+
+
+def test_a_kept_call_tells_which_arrays_of_a_dict_were_replaced() -> None:
+    def step(params: dict[str, Any], grads: dict[str, Any], scale: float) -> None:
+        params["w"] -= grads["w"]  # in place: the same array
+        params["b"] = params["b"] - grads["b"]  # a new array in its place
+
+    sub, _ = submission({"step": step})
+    params = {"w": np.ones(3), "b": np.ones(2)}
+    grads = {"w": np.full(3, 0.5), "b": np.full(2, 0.5)}
+    called = sub.call_keep("step", params, grads, 1.0)
+    assert called.same == ({"w": True, "b": False}, {"w": True, "b": True}, None)
+    assert np.array_equal(called.args[0]["b"], [0.5, 0.5])
+
+
+@pytest.mark.parametrize(
+    "same",
+    [None, [], [None, None], [{"w": 1}, None], [{"w": True, "x": True}, None], [None, {"w": True}]],
+)
+def test_malformed_identity_reports_are_refused(same: Any) -> None:
+    from calcgrade.handle import _same
+
+    with pytest.raises(wire.WireError, match="malformed identity report"):
+        _same(same, ({"w": np.ones(1)}, 2.0))

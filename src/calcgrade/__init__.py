@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         step_sizes,
     )
     from .results import CheckResult, ModuleResult
+    from .source_scan import Use, uses_in
 
 # Names load on first use (PEP 562): a command that needs none of them, or
 # launches a fork server first, does not wait for NumPy or pydantic.
@@ -50,6 +51,8 @@ _HOMES = {
     "mismatch_dict": "compare",
     "mismatch_steps": "compare",
     "require_close": "compare",
+    "Use": "source_scan",
+    "uses_in": "source_scan",
     "Tolerance": "config",
     "CalcgradeError": "errors",
     "ConfigError": "errors",
@@ -112,6 +115,7 @@ __all__ = [
     "Submission",
     "SubmissionError",
     "Tolerance",
+    "Use",
     "WorkerDied",
     "as_array",
     "as_dict",
@@ -131,6 +135,7 @@ __all__ = [
     "relative_error",
     "require_close",
     "step_sizes",
+    "uses_in",
 ]
 
 

@@ -59,14 +59,24 @@ class CheckFailure(Exception):
 
     ``message`` is what the student sees for a hidden check: it must not name
     hidden inputs or the reference's values. ``detail``, when given, replaces
-    it for public checks and for the instructor's copy.
+    it for public checks and for the instructor's copy. ``relation`` is the
+    sentence naming a relation between the wrong value and the expected one
+    (``calcgrade.relations``), which the comparators also append to both texts.
     """
 
-    def __init__(self, message: str, *, hint: str | None = None, detail: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        detail: str | None = None,
+        relation: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.detail = detail
+        self.relation = relation
 
 
 @dataclass(frozen=True)

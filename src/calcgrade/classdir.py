@@ -22,19 +22,18 @@ student and module can be told; a student folder that is a link is listed.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SubmissionError
-from .lms_zip import SUFFIXES, Refused, Unpacked, unpack
+from .lms_zip import CANVAS, SUFFIXES, Refused, Unpacked, unpack
 from .safe_read import kind_of
 from .submission import MAX_BYTES, infer_module, module_from_name, read_submission
 from .text_safety import printable
 
-CANVAS = re.compile(r"^(?P<name>[^_/]+)_(?:LATE_)?(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
 MAX_ZIP_BYTES = 1 << 30
 MAX_FILES_PER_STUDENT = 2_000  # files and folders looked at in one student's folder
+SKIP = "(skipped)"
 LITTER = frozenset({"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", ".ipynb_checkpoints"})
 
 
@@ -92,11 +91,47 @@ def find_submissions(location: Path, modules: list[str], wanted: list[str]) -> C
     return _place(_layout(location), modules, wanted)
 
 
+NBGRADER_FOLDERS = frozenset({"source", "release", "submitted", "autograded", "feedback"})
+
+
 def _layout(root: Path) -> tuple[_Found, str]:
+    if not is_nbgrader_layout(root):
+        return _plain(root), "plain"
+    found = _nbgrader(root / "submitted")
+    if not (root / "nbgrader_config.py").is_file():  # a bare copy: say what lies beside it
+        for other in _others(root):
+            name = printable(other, newlines=False)
+            found.problems.append(f"{name}/: beside nbgrader's submitted/ folder {SKIP}")
+    return found, "nbgrader"
+
+
+def is_nbgrader_layout(root: Path) -> bool:
+    """An nbgrader course: a real ``submitted/`` folder, with nbgrader's config beside
+    it, or with nbgrader's shape (``<student>/<assignment>/*.ipynb``), or with no
+    submission directly inside and nothing beside it but nbgrader's own folders.
+    Otherwise ``submitted`` is just a student's name in the plain layout."""
     submitted = root / "submitted"
-    if submitted.is_dir() and not submitted.is_symlink():
-        return _nbgrader(submitted), "nbgrader"
-    return _plain(root), "plain"
+    if not submitted.is_dir() or submitted.is_symlink():
+        return False
+    if (root / "nbgrader_config.py").is_file():
+        return True
+    if any(True for _ in submitted.glob("*/*/*.ipynb")):
+        return True
+    inside = _children(submitted)
+    if any(e.name.endswith(SUFFIXES) and not e.is_dir(follow_symlinks=False) for e in inside):
+        return False
+    return not _others(root)
+
+
+def _others(root: Path) -> list[str]:
+    """The folders beside ``submitted/`` that are not nbgrader's own."""
+    return [
+        e.name
+        for e in _children(root)
+        if e.is_dir(follow_symlinks=False)
+        and not e.name.startswith(".")
+        and e.name not in NBGRADER_FOLDERS
+    ]
 
 
 def _children(folder: Path) -> list[os.DirEntry[str]]:
@@ -171,10 +206,9 @@ def _student_folder(found: _Found, student: str, folder: Path) -> None:
                 continue
             if child.is_dir(follow_symlinks=False):
                 pending.append(path)
-            elif child.is_symlink() and child.is_dir():
+            elif child.is_symlink() and path.suffix not in SUFFIXES:  # maybe to a folder
                 found.problems.append(
-                    f"{found.shown(path)}: a symbolic link to a folder; links are not "
-                    "followed (skipped)"
+                    f"{found.shown(path)}: a symbolic link; links are not followed (skipped)"
                 )
             elif path.suffix in SUFFIXES:
                 if child.is_file(follow_symlinks=False):
@@ -190,14 +224,13 @@ def _nbgrader(submitted: Path) -> _Found:
     for student in _children(submitted):
         shown = f"submitted/{printable(student.name, newlines=False)}"
         if not student.is_dir(follow_symlinks=False):
-            if student.is_symlink():
-                found.problems.append(f"{shown}: a symbolic link; links are not followed (skipped)")
+            found.problems.append(f"{shown}: {_kind(student)}, expected a student's folder {SKIP}")
             continue
         assignments = [a for a in _children(Path(student.path)) if not a.name.startswith(".")]
-        for link in (a for a in assignments if a.is_symlink()):
+        for stray in (a for a in assignments if not a.is_dir(follow_symlinks=False)):
             found.problems.append(
-                f"{shown}/{printable(link.name, newlines=False)}: a symbolic link; "
-                "links are not followed (skipped)"
+                f"{shown}/{printable(stray.name, newlines=False)}: {_kind(stray)}, expected "
+                f"an assignment folder {SKIP}"
             )
         assignments = [a for a in assignments if a.is_dir(follow_symlinks=False)]
         if not assignments:
@@ -274,8 +307,8 @@ def _from_zip(archive: Path, modules: list[str], wanted: list[str]) -> ClassFold
     unpacked = unpack(archive, max_file_bytes=MAX_BYTES, max_total_bytes=MAX_ZIP_BYTES)
     try:
         root = unpacked.root
-        if (root / "submitted").is_dir():
-            found, layout = _nbgrader(root / "submitted"), "nbgrader"
+        if is_nbgrader_layout(root):
+            found, layout = _layout(root)
         else:
             found = _plain(root, canvas=True)
             canvas = any(hint is not None for _, _, hint in found.files)

@@ -45,11 +45,18 @@ class RemoteObject:
 
 @dataclass(frozen=True)
 class Called:
-    """A call's result together with its arguments as they are after the call."""
+    """A call's result together with its arguments as they are after the call.
+
+    ``same[i]``, for a dict given as the i-th positional argument, says for each
+    of its keys whether the value is still the very object it was before the
+    call (an optimizer's ``step`` must update the arrays of ``params`` in place,
+    not put new arrays in their place); None for other arguments.
+    """
 
     value: Any
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
+    same: tuple[dict[str, bool] | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,27 @@ class WorkerDied(Exception):
         super().__init__(reason)
 
 
+def _same(reply: Any, args: tuple[Any, ...]) -> tuple[dict[str, bool] | None, ...]:
+    """The worker's identity report, validated against the arguments that were sent."""
+    if type(reply) is not list or len(reply) != len(args):
+        raise wire.WireError("the worker sent a malformed identity report")
+    same: list[dict[str, bool] | None] = []
+    for entry, arg in zip(reply, args, strict=True):
+        if type(arg) is not dict:
+            if entry is not None:
+                raise wire.WireError("the worker sent a malformed identity report")
+            same.append(None)
+        elif (
+            type(entry) is dict
+            and all(type(k) is str and type(v) is bool for k, v in entry.items())
+            and set(entry) == {str(key) for key in arg}
+        ):
+            same.append(dict(entry))
+        else:
+            raise wire.WireError("the worker sent a malformed identity report")
+    return tuple(same)
+
+
 class Submission:
     """What a grader holds: the student's top-level names, callable through a transport."""
 
@@ -149,6 +177,11 @@ class Submission:
         self.names = dict(names)
         self.source = source
         self._cells = dict(cells or {})  # label -> code, the grader's copy of what runs
+
+    @property
+    def cells(self) -> dict[str, str]:
+        """The submission's code cells, label -> code (for static checks: ``source_scan``)."""
+        return dict(self._cells)
 
     def line_of(self, label: str, line: object) -> str | None:
         """'label, line N: `code`' from the grader's own copy of the submission, or None
@@ -282,7 +315,7 @@ class Submission:
         after_kwargs = self._decode(reply.get("kwargs"), callbacks)
         if type(after_args) is not tuple or type(after_kwargs) is not dict:
             raise wire.WireError("the worker sent malformed arguments back")
-        return Called(value, after_args, after_kwargs)
+        return Called(value, after_args, after_kwargs, _same(reply.get("same"), args))
 
     def _request(self, message: Message, callbacks: dict[int, Callable[..., Any]]) -> Message:
         def on_callback(request: Message) -> Message:

@@ -507,6 +507,7 @@ def _mistakes_section(
 ) -> list[str]:
     mistakes: dict[tuple[str, str, str], _Mistake] = {}
     undiagnosed: dict[tuple[str, str], _Mistake] = {}
+    related: dict[tuple[str, str, str | None], _Mistake] = {}
     for row in rows:
         for module, result in row.results.items():
             lost = [c for c in result.checks if c.status != "passed"]
@@ -516,6 +517,10 @@ def _mistakes_section(
                     found.students.add(row.student)
                     found.checks += 1
                     found.hints[check.hint or ""] += 1
+                elif check.status == "failed":
+                    found = related.setdefault((module, check.id, check.relation), _Mistake())
+                    found.students.add(row.student)
+                    found.checks += 1
             for exercise in {c.exercise for c in lost}:
                 mine = [c for c in lost if c.exercise == exercise]
                 if not any(c.hint_id for c in mine):
@@ -552,9 +557,10 @@ def _mistakes_section(
         out.append("</tbody></table>")
     else:
         out.append("<p>No recognised mistake.</p>")
+    if undiagnosed or related:
+        out.append("<h3>Points lost without a recognised mistake</h3>")
     if undiagnosed:
         out.append(
-            "<h3>Points lost without a recognised mistake</h3>"
             '<p class="meta">Students who lost points on the exercise where no check named '
             "the mistake (unfinished code, an error, a mistake no hint knows yet): their "
             "feedback shows what failed.</p>"
@@ -572,7 +578,42 @@ def _mistakes_section(
                 f'<td class="num">{mistake.checks}</td></tr>'
             )
         out.append("</tbody></table>")
+    if related:
+        out += _relations_table(related, order)
     out.append("</section>")
+    return out
+
+
+def _relations_table(
+    related: Mapping[tuple[str, str, str | None], _Mistake], order: Mapping[str, int]
+) -> list[str]:
+    """Failed checks that named no mistake, grouped by the relation their values showed."""
+    out = [
+        '<h4 id="relations">By relation, checked on the numbers</h4>'
+        '<p class="meta">Each failed check that named no mistake, grouped by how the wrong '
+        "value relates to the expected one (transposed, off by a constant factor, components "
+        "swapped, one step behind...): a relation many students share is a mistake worth a "
+        "hint.</p>"
+        '<table><thead><tr><th class="num">students</th><th>check</th><th>relation</th>'
+        "</tr></thead><tbody>"
+    ]
+    ranked = sorted(
+        related.items(),
+        key=lambda item: (
+            -len(item[1].students),
+            order.get(item[0][0], 0),
+            item[0][1],
+            item[0][2] is None,
+            item[0][2] or "",
+        ),
+    )
+    for (module, check_id, relation), mistake in ranked:
+        shown = text(relation) if relation else '<span class="meta">no relation found</span>'
+        out.append(
+            f'<tr><td class="num">{len(mistake.students)}</td>'
+            f"<td>{text(module)} › {text(check_id)}</td><td>{shown}</td></tr>"
+        )
+    out.append("</tbody></table>")
     return out
 
 

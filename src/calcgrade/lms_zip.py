@@ -33,7 +33,7 @@ from typing import IO
 from .errors import SubmissionError
 from .text_safety import printable
 
-CANVAS = re.compile(r"^[^_/]+_(?:LATE_)?\d+_\d+_.+$")
+CANVAS = re.compile(r"^(?P<name>[^_/]+)_(?:LATE_)?(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
 SUFFIXES = (".py", ".ipynb")
 MAX_ENTRIES = 100_000
 MAX_UNWRAP = 3
@@ -184,7 +184,7 @@ class _Unpacker:
         if self.stopped:
             raise _Refusal(TOTAL_REACHED)
         if info.file_size > self.max_file:
-            raise _Refusal(f"over the {self.max_file}-byte limit for one file")
+            raise _Refusal(f"over the {self.max_file:,}-byte limit for one file")
         if info.file_size > self.max_total - self.written:
             self.stopped = True
             raise _Refusal(TOTAL_REACHED)
@@ -235,7 +235,7 @@ class _Unpacker:
             copied += len(chunk)
             self.written += len(chunk)
             if copied > self.max_file:
-                raise _Refusal(f"over the {self.max_file}-byte limit for one file")
+                raise _Refusal(f"over the {self.max_file:,}-byte limit for one file")
             if copied > limit:
                 self.stopped = True
                 raise _Refusal(TOTAL_REACHED)

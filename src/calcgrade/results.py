@@ -32,6 +32,8 @@ class CheckResult:
 
     ``message`` is safe to show the student; ``detail`` is the instructor's
     copy (for hidden checks it may name hidden inputs and expected values).
+    ``relation`` names a relation between the wrong value and the expected one
+    (transposed, off by a factor 2...; ``calcgrade.relations``), if one was found.
     """
 
     id: str
@@ -46,6 +48,7 @@ class CheckResult:
     detail: str | None = None
     seconds: float = 0.0
     figures: tuple[Figure, ...] = ()
+    relation: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = _fields(self)

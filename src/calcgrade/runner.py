@@ -7,8 +7,11 @@ student's code is reached only through a ``Submission`` handle.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import importlib.util
+import inspect
 import sys
+import textwrap
 import time
 import traceback
 import zlib
@@ -30,6 +33,7 @@ from .forkserver import ForkServer
 from .grading_secret import seed_fingerprint
 from .handle import NotDefined, StudentError, StudentTimeout, Submission, WorkerDied
 from .inprocess import InProcessTransport
+from .relations import recognise
 from .results import CheckResult, ModuleResult, Status, summarise
 from .sandbox import Worker, WorkerTransport
 from .submission import SourceFile, read_submission
@@ -205,10 +209,22 @@ def check_namespace(
     transport = InProcessTransport(namespace, limits.call_timeout_s)
     names = {name: "value" for name in namespace if not name.startswith("_")}
     started = time.monotonic()
-    checks = _run_checks(
-        course, module, Submission(transport, names), _Loaded(names), options, None
-    )
+    cells = _sources(namespace)
+    submission = Submission(transport, names, "\n\n".join(cells.values()), cells)
+    checks = _run_checks(course, module, submission, _Loaded(names), options, None)
     return _result(course, module, checks, transport.isolation, options, started)
+
+
+def _sources(namespace: dict[str, Any]) -> dict[str, str]:
+    """The code of the functions and classes a notebook defined, for static checks."""
+    cells = {}
+    for name, value in namespace.items():
+        if inspect.isfunction(value) or inspect.isclass(value):
+            if value.__module__ != namespace.get("__name__", "__main__"):
+                continue  # imported, not the learner's own
+            with contextlib.suppress(OSError, TypeError):
+                cells[f"your definition of {name}"] = textwrap.dedent(inspect.getsource(value))
+    return cells
 
 
 def _result(
@@ -304,6 +320,7 @@ def _run_checks(
             detail=outcome.detail,
             seconds=round(time.perf_counter() - started, 4),
             figures=tuple(context.figures),
+            relation=(recognise(outcome.message) if outcome.status == "failed" else None),
         )
     return [done[check.id] for check, _ in chosen]
 

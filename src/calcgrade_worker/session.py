@@ -128,11 +128,17 @@ class Session:
         args, kwargs = self._arguments(request)
         if "vary" in request:  # one call per changed entry, the arguments sent once
             return {"value": self._out(self._varied(function, args, kwargs, request))}
+        before = [dict(arg) if type(arg) is dict else None for arg in args]
         result = function(*args, **kwargs)
         reply = {"value": self._out(result)}
         if request.get("keep"):
             reply["args"] = self._out(args)
             reply["kwargs"] = self._out(kwargs)
+            # for each dict argument: which of its values are still the very same objects
+            reply["same"] = [
+                None if old is None else {str(k): k in arg and arg[k] is v for k, v in old.items()}
+                for arg, old in zip(args, before, strict=True)
+            ]
         return reply
 
     def _arguments(

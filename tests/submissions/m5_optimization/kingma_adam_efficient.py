@@ -1,5 +1,5 @@
 # expect: full-marks
-# Adam in Kingma and Ba's efficient form (lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t), eps added to sqrt(v) before the bias correction), defaultdict state, params[key] rebound to new arrays instead of updated in place, loops over grads, RMSProp with sqrt(s + eps**2), a preallocated trajectory and losses returned as a NumPy array.
+# Adam in Kingma and Ba's efficient form (lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t), eps added to sqrt(v) before the bias correction), defaultdict state, params[key] updated in place with augmented assignments, loops over grads, RMSProp with sqrt(s + eps**2), a preallocated trajectory and losses returned as a NumPy array.
 """Module 5: optimizers head-to-head."""
 
 from collections import defaultdict
@@ -13,7 +13,7 @@ class SGD:
 
     def step(self, params, grads):
         for name, g in grads.items():
-            params[name] = params[name] - self.lr * g
+            params[name] -= self.lr * g
 
 
 class Momentum:
@@ -25,7 +25,7 @@ class Momentum:
     def step(self, params, grads):
         for name, g in grads.items():
             self.v[name] = self.beta * self.v[name] - self.lr * g
-            params[name] = params[name] + self.v[name]
+            params[name] += self.v[name]
 
 
 class Adam:
@@ -41,7 +41,7 @@ class Adam:
         for name, g in grads.items():
             self.m[name] = self.beta1 * self.m[name] + (1 - self.beta1) * g
             self.v[name] = self.beta2 * self.v[name] + (1 - self.beta2) * g * g
-            params[name] = params[name] - lr_t * self.m[name] / (np.sqrt(self.v[name]) + self.eps)
+            params[name] -= lr_t * self.m[name] / (np.sqrt(self.v[name]) + self.eps)
 
 
 class RMSProp:
@@ -52,7 +52,7 @@ class RMSProp:
     def step(self, params, grads):
         for name, g in grads.items():
             self.s[name] = self.beta * self.s[name] + (1 - self.beta) * np.square(g)
-            params[name] = params[name] - self.lr * g / np.sqrt(self.s[name] + self.eps**2)
+            params[name] -= self.lr * g / np.sqrt(self.s[name] + self.eps**2)
 
 
 def run_optimizer(optimizer, grad_fn, x0, steps):
