@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .batch import Batch, BatchResult
     from .classdir import ClassFolder, Entry
     from .config import Course
+    from .grading_secret import HiddenSeed
     from .runner import Options
 
 # Each command imports what it needs when it runs: the grading ones first launch
@@ -244,17 +245,18 @@ def grade(
         raise CalcgradeError(f"strict isolation is not available: {problem}")
     server = ForkServer(isolation, preload_plotting=True).launched()
     try:
+        from .runner import Options
+
         loaded = selected_course(course)
-        options = _batch_options(loaded, seed, isolation, run_demo_cells)
+        secret = _grading_secret(loaded, seed)
+        options = Options(seed=secret.value, isolation=isolation, run_demo_cells=run_demo_cells)
         result, layout, modules = _grade_class(
             class_dir, module, all_modules, out, workers, options, html, loaded, server
         )
     finally:
         server.close()
-    from .grading_secret import hidden_seed
     from .report import print_summary
 
-    secret = hidden_seed(loaded, seed)
     course_line = (
         f"course: {loaded.root} (version {loaded.version}); hidden inputs from "
         f"{secret.source} (fingerprint {secret.fingerprint})"
@@ -264,13 +266,10 @@ def grade(
         _write_nbgrader_gradebook(class_dir, modules, result)
 
 
-def _batch_options(
-    loaded: Course, seed: int | None, isolation: str, run_demo_cells: bool
-) -> Options:
-    """The batch's options; the hidden checks' seed is the course's grading secret
-    (made on first use) unless --seed or $CALCGRADE_SECRET gives one."""
+def _grading_secret(loaded: Course, seed: int | None) -> HiddenSeed:
+    """The hidden checks' seed of a batch: the course's grading secret (made on first
+    use, with a word to the instructor) unless --seed or $CALCGRADE_SECRET gives one."""
     from .grading_secret import hidden_seed
-    from .runner import Options
 
     secret = hidden_seed(loaded, seed, create=True)
     if secret.created:
@@ -280,7 +279,7 @@ def _batch_options(
             "a regrade draws other hidden inputs.",
             err=True,
         )
-    return Options(seed=secret.value, isolation=isolation, run_demo_cells=run_demo_cells)
+    return secret
 
 
 def _grade_class(
