@@ -22,8 +22,6 @@ It is a measurement, not a gate: the exit status is 0 whatever the kill rate
 from __future__ import annotations
 
 import argparse
-import ast
-import copy
 import json
 import re
 import sys
@@ -35,73 +33,22 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 
 from calcgrade.config import Course, load_course
 from calcgrade.errors import CalcgradeError, GradingError
 from calcgrade.forkserver import ForkServer
-from calcgrade.results import ModuleResult
+from calcgrade.results import SLIP, ModuleResult
 from calcgrade.runner import Options, grade_file, load_grader, load_reference
+from calcgrade.slips import KINDS, normalised, slips
 
-Node = TypeVar("Node", bound=ast.AST)
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENT_FILE = ROOT / "benchmarks" / "mutation_equivalent.yml"
 SEED = 20261126  # the hidden checks' seed for every mutant: runs are comparable
 TARGET_RIGHT_EXERCISE = 0.98  # of the non-equivalent mutants, killed on their own exercise
 TARGET_RIGHT_HINT = 0.90  # of the killed mutants, with a hint that fits the mutation
-
-# Operators: the code in a mutant id, and the kind the hint table is keyed by.
-KINDS = {
-    "add_to_sub": "arithmetic",
-    "sub_to_add": "arithmetic",
-    "mul_to_div": "arithmetic",
-    "div_to_mul": "arithmetic",
-    "pow_to_mul": "arithmetic",
-    "lt_to_le": "comparison",
-    "le_to_lt": "comparison",
-    "gt_to_ge": "comparison",
-    "ge_to_gt": "comparison",
-    "eq_to_ne": "comparison",
-    "ne_to_eq": "comparison",
-    "neg_removed": "unary",
-    "neg_added": "unary",
-    "const_plus_1": "constant",
-    "const_to_0": "constant",
-    "const_double": "constant",
-    "const_half": "constant",
-    "drop_T": "transpose",
-    "axis_0_to_1": "axis",
-    "axis_1_to_0": "axis",
-    "axis_removed": "axis",
-    "sum_to_mean": "reduction",
-    "mean_to_sum": "reduction",
-    "aug_to_assign": "augassign",
-    "iadd_to_isub": "augassign",
-    "isub_to_iadd": "augassign",
-    "stmt_deleted": "delete",
-    "default_double": "default",
-    "default_half": "default",
-    "range_minus_1": "range",
-    "range_plus_1": "range",
-}
-
-BINOP_SWAPS: dict[type[ast.operator], tuple[str, type[ast.operator]]] = {
-    ast.Add: ("add_to_sub", ast.Sub),
-    ast.Sub: ("sub_to_add", ast.Add),
-    ast.Mult: ("mul_to_div", ast.Div),
-    ast.Div: ("div_to_mul", ast.Mult),
-    ast.Pow: ("pow_to_mul", ast.Mult),
-}
-COMPARE_SWAPS: dict[type[ast.cmpop], tuple[str, type[ast.cmpop]]] = {
-    ast.Lt: ("lt_to_le", ast.LtE),
-    ast.LtE: ("le_to_lt", ast.Lt),
-    ast.Gt: ("gt_to_ge", ast.GtE),
-    ast.GtE: ("ge_to_gt", ast.Gt),
-    ast.Eq: ("eq_to_ne", ast.NotEq),
-    ast.NotEq: ("ne_to_eq", ast.Eq),
-}
 
 # The hint table. A row says which hints fit (RIGHT) or plainly do not fit (WRONG) the
 # mutants of one exercise made by operators of some kinds ("*": any kind), optionally
@@ -155,6 +102,8 @@ RIGHT = [
         "derivative_sign derivative_missing_cost derivative_product_rule",
     ),
     HintRule(M1, "optimal_price", "*", "optimal_price_minimum optimal_price_interval"),
+    HintRule(M1, "derivative", "default", "default_h"),
+    HintRule(M2, "numerical_gradient", "default", "default_h"),
     HintRule(M2, "numerical_gradient", "*", "all_coordinates_at_once step_size_ignored one_d_only"),
     HintRule(M2, "numerical_gradient", "augassign|delete", "input_mutated"),
     HintRule(M2, "business_profit_gradient", "*", "components_swapped"),
@@ -246,6 +195,7 @@ class Mutant:
     original: str  # the source lines of the site
     mutated: str  # the same lines in the mutant
     changed: str  # the original code of the node (expression or statement) changed
+    replacement: str  # its code in the mutant
     source: str  # the whole mutant file
 
     @property
@@ -276,6 +226,8 @@ class Outcome:
     on_exercise: bool = False  # a check of the mutant's exercise lost points
     hints: list[str] = field(default_factory=list)  # of the lost checks of that exercise
     hint_verdict: str | None = None  # right, review, wrong (killed on the exercise, hinted)
+    slip_hints: list[str] = field(default_factory=list)  # texts of its diagnosed slips
+    error_told: bool = False  # unhinted, but every lost check says the code raised, and where
     lost: list[dict[str, Any]] = field(default_factory=list)
     equivalent_reason: str | None = None
     error: str | None = None
@@ -283,228 +235,6 @@ class Outcome:
 
 
 # ---------------------------------------------------------------- generating mutants
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Replace the source between two (line, column) positions; columns in bytes, as ast's."""
-
-    start: tuple[int, int]
-    end: tuple[int, int]
-    text: str
-
-
-@dataclass(frozen=True)
-class Site:
-    exercise: str
-    line: int
-    operator: str
-    edit: Edit
-
-
-def expression_edit(node: ast.expr, replacement: ast.expr) -> Edit:
-    """Put ``replacement`` where ``node`` is, in parentheses, keeping the line count."""
-    start, end = position(node)
-    text = ast.unparse(replacement) + "\n" * (end[0] - start[0])
-    return Edit(start, end, f"({text})")
-
-
-def statement_edit(node: ast.stmt, text: str) -> Edit:
-    """Replace a simple statement by one line of code, keeping the line count."""
-    start, end = position(node)
-    return Edit(start, end, text + "\n" * (end[0] - start[0]))
-
-
-def position(node: ast.expr | ast.stmt) -> tuple[tuple[int, int], tuple[int, int]]:
-    assert node.end_lineno is not None and node.end_col_offset is not None
-    return (node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset)
-
-
-def number_variants(value: int | float) -> list[tuple[str, int | float]]:
-    if type(value) is int:
-        variants: list[tuple[str, int | float]] = [("const_plus_1", value + 1)]
-        return variants + ([("const_to_0", 0)] if value != 0 else [])
-    if value == 0:
-        return []  # doubled or halved, 0.0 stays 0.0
-    return [("const_double", value * 2), ("const_half", value / 2)]
-
-
-def default_variants(value: int | float) -> list[tuple[str, int | float]]:
-    if value == 0:
-        return []
-    half = value // 2 if type(value) is int else value / 2
-    return [("default_double", value * 2), ("default_half", half)]
-
-
-def is_docstring(node: ast.AST, parent: ast.AST | None) -> bool:
-    body = getattr(parent, "body", None)
-    return (
-        isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Constant)
-        and isinstance(node.value.value, str)
-        and isinstance(body, list)
-        and bool(body)
-        and body[0] is node
-        and isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-    )
-
-
-NOT_NEGATED = (  # values whose negation is a TypeError, or no change: no mutant
-    ast.Tuple,
-    ast.List,
-    ast.Dict,
-    ast.Set,
-    ast.Constant,
-    ast.Lambda,
-    ast.ListComp,
-    ast.DictComp,
-    ast.SetComp,
-    ast.GeneratorExp,
-    ast.Compare,
-    ast.BoolOp,
-    ast.JoinedStr,
-)
-
-
-class SiteFinder:
-    """Every mutation site of one exercise's code (a top-level def or class)."""
-
-    def __init__(self, exercise_of: Callable[[list[str]], str]) -> None:
-        self.exercise_of = exercise_of
-        self.sites: list[Site] = []
-        self.scope: list[str] = []  # names of the enclosing defs and classes
-        self.in_function = 0
-
-    def add(self, node: ast.expr | ast.stmt, operator: str, edit: Edit) -> None:
-        self.sites.append(Site(self.exercise_of(self.scope), node.lineno, operator, edit))
-
-    def visit(self, node: ast.AST, parent: ast.AST | None = None) -> None:
-        if isinstance(node, ast.JoinedStr) or is_docstring(node, parent):
-            return  # messages and docstrings are not graded code
-        scoped = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            self.scope.append(node.name)
-        function = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            self.defaults(node.args)
-            self.in_function += 1
-        self.mutate(node)
-        for name, value in ast.iter_fields(node):
-            if function and name == "args":
-                continue  # defaults are mutated as defaults, not as constants
-            if isinstance(node, ast.keyword) and node.arg == "axis":
-                continue  # an axis is changed by the axis operator only
-            children = value if isinstance(value, list) else [value]
-            if name in ("body", "orelse", "finalbody") and self.in_function:
-                self.deletions(children)
-            for child in children:
-                if isinstance(child, ast.AST):
-                    self.visit(child, node)
-        if function:
-            self.in_function -= 1
-        if scoped:
-            self.scope.pop()
-
-    def defaults(self, args: ast.arguments) -> None:
-        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
-            number = constant_number(default)
-            if number is None:
-                continue
-            for operator, value in default_variants(number):
-                self.add(default, operator, expression_edit(default, ast.Constant(value)))
-
-    def deletions(self, statements: list[Any]) -> None:
-        if len(statements) < 2:
-            return
-        for statement in statements:
-            if isinstance(statement, ast.Expr | ast.Assign | ast.AugAssign | ast.AnnAssign):
-                if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
-                    continue  # a docstring or a bare constant: nothing to delete
-                self.add(statement, "stmt_deleted", statement_edit(statement, "pass"))
-
-    def mutate(self, node: ast.AST) -> None:
-        number = constant_number(node)
-        if isinstance(node, ast.BinOp) and type(node.op) in BINOP_SWAPS:
-            operator, new = BINOP_SWAPS[type(node.op)]
-            self.add(node, operator, expression_edit(node, replace(node, op=new())))
-        elif isinstance(node, ast.Compare):
-            for index, op in enumerate(node.ops):
-                if type(op) in COMPARE_SWAPS:
-                    operator, new_op = COMPARE_SWAPS[type(op)]
-                    ops = [*node.ops[:index], new_op(), *node.ops[index + 1 :]]
-                    self.add(node, operator, expression_edit(node, replace(node, ops=ops)))
-        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            self.add(node, "neg_removed", expression_edit(node, node.operand))
-        elif isinstance(node, ast.Constant) and number is not None:
-            for operator, value in number_variants(number):
-                self.add(node, operator, expression_edit(node, ast.Constant(value)))
-        elif isinstance(node, ast.Attribute) and node.attr == "T":
-            if isinstance(node.ctx, ast.Load):
-                self.add(node, "drop_T", expression_edit(node, node.value))
-        elif isinstance(node, ast.Call):
-            self.calls(node)
-        elif isinstance(node, ast.AugAssign):
-            self.augmented(node)
-        if isinstance(node, ast.Return | ast.Assign) and self.in_function:
-            result = node.value
-            if result is not None and not isinstance(result, NOT_NEGATED):
-                negated = ast.UnaryOp(ast.USub(), result)
-                self.add(result, "neg_added", expression_edit(result, negated))
-
-    def calls(self, node: ast.Call) -> None:
-        for index, keyword in enumerate(node.keywords):
-            if keyword.arg != "axis":
-                continue
-            axis = constant_number(keyword.value)
-            others = node.keywords[:index] + node.keywords[index + 1 :]
-            if axis in (0, 1):
-                operator = "axis_0_to_1" if axis == 0 else "axis_1_to_0"
-                swapped = ast.keyword("axis", ast.Constant(1 - int(axis)))
-                keywords = [*node.keywords[:index], swapped, *node.keywords[index + 1 :]]
-                self.add(node, operator, expression_edit(node, replace(node, keywords=keywords)))
-            self.add(node, "axis_removed", expression_edit(node, replace(node, keywords=others)))
-        func = node.func
-        for old, new, operator in (("sum", "mean", "sum_to_mean"), ("mean", "sum", "mean_to_sum")):
-            if isinstance(func, ast.Attribute) and func.attr == old:
-                # np.sum(...) <-> np.mean(...), and the methods x.sum(...) <-> x.mean(...)
-                renamed = ast.Attribute(func.value, new, ast.Load())
-                self.add(node, operator, expression_edit(node, replace(node, func=renamed)))
-        if isinstance(func, ast.Name) and func.id == "range" and 1 <= len(node.args) <= 3:
-            stop = 0 if len(node.args) == 1 else 1
-            for operator, op in (("range_minus_1", ast.Sub()), ("range_plus_1", ast.Add())):
-                args = list(node.args)
-                args[stop] = ast.BinOp(args[stop], op, ast.Constant(1))
-                self.add(node, operator, expression_edit(node, replace(node, args=args)))
-
-    def augmented(self, node: ast.AugAssign) -> None:
-        assign = ast.Assign([node.target], node.value, lineno=node.lineno)
-        self.add(node, "aug_to_assign", statement_edit(node, ast.unparse(assign)))
-        swaps = {ast.Add: ("iadd_to_isub", ast.Sub), ast.Sub: ("isub_to_iadd", ast.Add)}
-        if type(node.op) in swaps:
-            operator, new = swaps[type(node.op)]
-            swapped = ast.AugAssign(node.target, new(), node.value)
-            self.add(node, operator, statement_edit(node, ast.unparse(swapped)))
-
-
-def replace(node: Node, **fields: Any) -> Node:
-    """A shallow copy of ``node`` with some fields changed (the original is left as it is)."""
-    new = copy.copy(node)
-    for name, value in fields.items():
-        setattr(new, name, value)
-    return new
-
-
-def constant_number(node: ast.AST) -> int | float | None:
-    value = node.value if isinstance(node, ast.Constant) else None
-    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def apply(lines: list[bytes], edit: Edit) -> str:
-    """The file with one edit made (lines as bytes: ast's columns count UTF-8 bytes)."""
-    (l1, c1), (l2, c2) = edit.start, edit.end
-    before = b"".join(lines[: l1 - 1]) + lines[l1 - 1][:c1]
-    after = lines[l2 - 1][c2:] + b"".join(lines[l2:])
-    return (before + edit.text.encode() + after).decode()
 
 
 DEMO_CELL = re.compile(r"#\s*%%.*tags\s*=\s*\[[^\]]*[\"']demo[\"']")
@@ -521,79 +251,30 @@ def demo_lines(text: str) -> set[int]:
     return lines
 
 
-def exercise_mapper(methods: set[str]) -> Callable[[list[str]], str]:
-    """The exercise of a scope (enclosing names, outermost first): the innermost method
-    whose name is a method exercise (m6's XORNetwork.train), else the top-level contract
-    name (m3's Value.relu is graded as Value: `relu` is a function of its own there)."""
-
-    def exercise_of(scope: list[str]) -> str:
-        for name in reversed(scope[1:]):
-            if name in methods:
-                return name
-        return scope[0]
-
-    return exercise_of
-
-
 def make_mutants(module: str, text: str, exercises: list[str]) -> list[Mutant]:
-    """One mutant per applicable site of the contract code, in file order; a change that
-    gives the same file as an earlier one (or as the solution) is made once."""
-    tree = ast.parse(text)
-    contract = [
-        node
-        for node in tree.body
-        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name in exercises
-    ]
-    methods = set(exercises) - {node.name for node in contract}  # exercises that are methods
-    finder = SiteFinder(exercise_mapper(methods))
-    for node in contract:
-        finder.visit(node)
-    skip = demo_lines(text)
-    lines = text.encode().splitlines(keepends=True)
-    seen = {text}
+    """One mutant per slip of the contract code (``calcgrade.slips``), in file order,
+    outside the demo cells."""
     counts: Counter[tuple[str, int, str]] = Counter()
     mutants = []
-    ordered = sorted(
-        finder.sites, key=lambda s: (s.edit.start, s.edit.end, list(KINDS).index(s.operator))
-    )
-    for site in ordered:
-        if site.line in skip:
-            continue
-        source = apply(lines, site.edit)
-        if source in seen:
-            continue
-        seen.add(source)
-        compile(source, f"{module}.py", "exec")  # a mutator bug, never a mutant: fail loudly
-        first, last = site.edit.start[0], site.edit.end[0]
-        key = (site.exercise, site.line, site.operator)
+    for slip in slips(text, exercises, skip_lines=demo_lines(text)):
+        compile(slip.source, f"{module}.py", "exec")  # a slip bug, never a mutant: fail loudly
+        key = (slip.scope, slip.line, slip.operator)
         counts[key] += 1
         mutants.append(
             Mutant(
                 module=module,
-                exercise=site.exercise,
-                line=site.line,
-                operator=site.operator,
+                exercise=slip.scope,
+                line=slip.line,
+                operator=slip.operator,
                 number=counts[key],
-                original=snippet(text, first, last),
-                mutated=snippet(source, first, last),
-                changed=segment(lines, site.edit),
-                source=source,
+                original=slip.original,
+                mutated=slip.mutated,
+                changed=slip.changed,
+                replacement=slip.replacement,
+                source=slip.source,
             )
         )
     return mutants
-
-
-def segment(lines: list[bytes], edit: Edit) -> str:
-    """The original text an edit replaces."""
-    (l1, c1), (l2, c2) = edit.start, edit.end
-    if l1 == l2:
-        return lines[l1 - 1][c1:c2].decode()
-    return (lines[l1 - 1][c1:] + b"".join(lines[l1 : l2 - 1]) + lines[l2 - 1][:c2]).decode()
-
-
-def snippet(text: str, first: int, last: int) -> str:
-    lines = text.splitlines()[first - 1 : last]
-    return " ".join(line.strip() for line in lines if line.strip())
 
 
 def sample(mutants: list[Mutant], limit: int | None) -> list[Mutant]:
@@ -646,11 +327,75 @@ def grade_mutant(
     raise AssertionError("unreachable")
 
 
-def hint_verdict(mutant: Mutant, hints: list[str]) -> str:
+SLIP_PHRASES = [  # how calcgrade.diagnosis.explain names a slip: (changed, replacement)
+    (
+        re.compile(
+            r"where the correct code(?: \(in `[^`]+`\))? computes `([^`]+)`,"
+            r" yours computes `([^`]+)`"
+        ),
+        1,
+        2,
+    ),
+    (re.compile(r"the step `([^`]+)`(?: \(in `[^`]+`\))? is missing"), 1, None),
+    (re.compile(r"a default argument is (\S+) instead of (\S+?)(?:;|\. )"), 2, 1),
+    (re.compile(r"`([^`]+)`(?: \(in `[^`]+`\))? is written `([^`]+)`"), 1, 2),
+]
+
+
+def named_slips(text: str) -> set[tuple[str, str]]:
+    """The (changed, replacement) code pairs a slip hint names, normalised."""
+    pairs = set()
+    for pattern, changed, replacement in SLIP_PHRASES:
+        for match in pattern.finditer(text):
+            new = match.group(replacement) if replacement else "pass"
+            pairs.add((normalised(match.group(changed)), normalised(new)))
+    return pairs
+
+
+def slip_fits(mutant: Mutant, texts: list[str]) -> bool:
+    """Whether a slip hint names the mutant's change: the same code changed the same way,
+    or the same operator applied to the code the reference spells differently (the
+    solution's `margin = price - unit_cost; return margin * units` is the reference's
+    `return (price - unit_cost) * (...)`: a `*` made `/` in either is the same mistake).
+    Each named slip gives the student's numbers on every call of the check."""
+    applied = (normalised(mutant.changed), normalised(mutant.replacement))
+    for text in texts:
+        for changed, replacement in named_slips(text):
+            if (changed, replacement) == applied or slip_operator(changed, replacement) == (
+                mutant.operator
+            ):
+                return True
+    return False
+
+
+def slip_operator(changed: str, replacement: str) -> str | None:
+    """The slip operator that turns the code ``changed`` into ``replacement``, if one does."""
+    if replacement == "pass":
+        return "stmt_deleted"
+    found = []
+    for body in (changed, f"return {changed}"):  # a statement, or an expression's value
+        try:
+            found += slips(f"def f():\n    {body}\n    pass\n", ["f"])
+        except SyntaxError:
+            continue
+    for slip in found:
+        if normalised(slip.replacement) == replacement and normalised(slip.changed) == changed:
+            return slip.operator
+    return None
+
+
+# A failure that says the student's code raised, with the line (``runner._run_one``).
+RAISED = re.compile(r"raised .*line \d+")
+
+
+def hint_verdict(mutant: Mutant, hints: list[str], slip_texts: list[str]) -> str:
     """What the hints a mutant got are worth: wrong if one plainly does not fit the change;
-    right if every one fits (the student reads them all); else to review."""
+    right if every one fits (the student reads them all); else to review. A diagnosed
+    slip fits when it names the mutant's change."""
 
     def listed(rules: list[HintRule], hint: str) -> bool:
+        if hint == SLIP:
+            return rules is RIGHT and slip_fits(mutant, slip_texts)
         return any(hint in rule.applies(mutant) for rule in rules)
 
     right = {hint for hint in hints if listed(RIGHT, hint)}
@@ -688,6 +433,7 @@ def classify(
             "score": check.score,
             "max_score": check.max_score,
             "hint_id": check.hint_id,
+            "relation": check.relation,
             "message": check.message,
         }
         for check in lost
@@ -699,8 +445,11 @@ def classify(
     own = [check for check in lost if check.exercise == mutant.exercise]
     outcome.on_exercise = bool(own)
     outcome.hints = sorted({check.hint_id for check in own if check.hint_id})
+    outcome.slip_hints = sorted({c.hint or "" for c in own if c.hint_id == SLIP})
     if outcome.hints:
-        outcome.hint_verdict = hint_verdict(mutant, outcome.hints)
+        outcome.hint_verdict = hint_verdict(mutant, outcome.hints, outcome.slip_hints)
+    else:
+        outcome.error_told = bool(own) and all(RAISED.search(c.message) for c in own)
     return outcome
 
 
@@ -765,6 +514,7 @@ COLUMNS = [
     ("killed on the right exercise", "right ex"),
     ("killed with a hint", "hinted"),
     ("right hints", "right hint"),
+    ("told by the error", "error"),
     ("hints to review", "review"),
     ("wrong hints", "wrong"),
     ("survivors", "survived"),
@@ -782,6 +532,7 @@ def tally(outcomes: list[Outcome]) -> dict[str, int]:
         "killed on the right exercise": sum(o.on_exercise for o in killed),
         "killed with a hint": len(hinted),
         "right hints": sum(o.hint_verdict == "right" for o in hinted),
+        "told by the error": sum(o.error_told for o in killed),
         "hints to review": sum(o.hint_verdict == "review" for o in hinted),
         "wrong hints": sum(o.hint_verdict == "wrong" for o in hinted),
         "survivors": sum(o.status == "survived" for o in outcomes),
@@ -817,12 +568,14 @@ def report(outcomes_by_module: dict[str, list[Outcome]], errors: dict[str, str])
         "",
         "  equiv: recorded in benchmarks/mutation_equivalent.yml (left out of every rate);",
         "  right ex: a check of the mutant's own exercise lost points; hinted: one of those",
-        "  has a hint; right hint / review / wrong: that hint against the table in this script.",
+        "  has a hint; right hint / review / wrong: that hint against the table in this script;",
+        "  error: no hint, but the student is told their code raised, and on which line.",
     ]
     for module, why in errors.items():
         lines.append(f"  {module}: NOT MEASURED: {why}")
     graded = total["mutants"] - total["equivalent"] - total["ungraded"]
     killed = total["killed"]
+    told = total["right hints"] + total["told by the error"]
     lines += [
         "",
         "Against the targets:",
@@ -832,6 +585,7 @@ def report(outcomes_by_module: dict[str, list[Outcome]], errors: dict[str, str])
         f" >= {TARGET_RIGHT_EXERCISE:.0%})",
         f"  right hint: {total['right hints']} / {killed} killed"
         f" ({percent(total['right hints'], killed)}; target >= {TARGET_RIGHT_HINT:.0%})",
+        f"  right hint or an error naming the line: {told} / {killed} ({percent(told, killed)})",
         f"  wrong hints: {total['wrong hints']} (target 0)",
     ]
     sections: list[tuple[str, Callable[[Outcome], bool]]] = [
@@ -844,7 +598,7 @@ def report(outcomes_by_module: dict[str, list[Outcome]], errors: dict[str, str])
         ("Hints to review", lambda o: o.hint_verdict == "review"),
         (
             "Killed on their exercise without a hint",
-            lambda o: o.status == "killed" and o.on_exercise and not o.hints,
+            lambda o: o.status == "killed" and o.on_exercise and not o.hints and not o.error_told,
         ),
         ("Equivalent (recorded)", lambda o: o.status == "equivalent"),
         ("Ungraded (the engine failed)", lambda o: o.status == "ungraded"),
@@ -860,6 +614,8 @@ def report(outcomes_by_module: dict[str, list[Outcome]], errors: dict[str, str])
             lines.append(f"      + {o.mutated}")
             if o.hints:
                 lines.append(f"      hints: {', '.join(o.hints)}")
+            for text in o.slip_hints if o.hint_verdict == "review" else []:
+                lines.append(f"      slip: {text}")
             if o.status == "killed" and not o.on_exercise:
                 exercises = sorted({str(check["exercise"]) for check in o.lost})
                 lines.append(f"      lost points on: {', '.join(exercises)}")

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numpy as np
+
 from calcgrade_worker import wire
 
 from .errors import GradingError
@@ -57,6 +59,54 @@ class Called:
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     same: tuple[dict[str, bool] | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class Record:
+    """One call into student code, kept while a check runs (``Submission.recording``),
+    for the diagnosis to replay on models of mistakes (``calcgrade.diagnosis``).
+
+    ``target`` is a top-level name, or the number of a student object whose
+    method ``method`` was called (``.name``: an attribute read, ``=name``: an
+    attribute set to ``args[0]``), or ``PLAN`` for a plan, whose ``args`` are its
+    steps (``PlannedStep``) and ``value`` the values of the steps that ran;
+    ``args`` and ``kwargs`` are copies of the arguments as they were sent,
+    ``value`` is the result and ``after`` the arguments as they were after the
+    call (for calls that kept them).
+    """
+
+    target: str | int
+    method: str | None
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    value: Any
+    after: tuple[Any, ...] | None = None
+
+
+PLAN = "<plan>"
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """One step of a recorded plan: ``target`` is a top-level name, a student object
+    or a ``Step`` (an earlier step); ``do`` is "call" or "get"."""
+
+    do: str
+    target: Any
+    attr: str | None
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+def snapshot(value: Any) -> Any:
+    """A copy of the arrays and containers of ``value`` (other objects as they are)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if type(value) is dict:
+        return {key: snapshot(item) for key, item in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(snapshot(item) for item in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -177,6 +227,7 @@ class Submission:
         self.names = dict(names)
         self.source = source
         self._cells = dict(cells or {})  # label -> code, the grader's copy of what runs
+        self.recording: list[Record] | None = None  # calls kept while a check runs
 
     @property
     def cells(self) -> dict[str, str]:
@@ -272,7 +323,9 @@ class Submission:
 
     def get(self, obj: RemoteObject, attr: str) -> Any:
         reply = self._request({"op": "get", "target": self._ref(obj), "attr": attr}, {})
-        return self._decode(reply.get("value"), {})
+        value = self._decode(reply.get("value"), {})
+        self._record(Record(obj.ref, f".{attr}", (), {}, snapshot(value)))
+        return value
 
     def set(self, obj: RemoteObject, attr: str, value: Any) -> None:
         callbacks: dict[int, Callable[..., Any]] = {}
@@ -282,7 +335,13 @@ class Submission:
             "attr": attr,
             "value": self._encode(value, callbacks),
         }
+        sent = snapshot(value) if self.recording is not None else None
         self._request(message, callbacks)
+        self._record(Record(obj.ref, f"={attr}", (sent,), {}, None))
+
+    def _record(self, record: Record) -> None:
+        if self.recording is not None:
+            self.recording.append(record)
 
     # -- plumbing ------------------------------------------------------------
 
@@ -303,19 +362,25 @@ class Submission:
             "args": self._encode(tuple(args), callbacks),
             "kwargs": self._encode(dict(kwargs), callbacks),
         }
+        sent = snapshot((args, kwargs)) if self.recording is not None else None
         try:
             reply = self._request(message, callbacks)
         except StudentError as error:
             error.call = str(target.get("name") or attr)
             raise
         value = self._decode(reply.get("value"), callbacks)
-        if not keep:
-            return Called(value, (), {})
-        after_args = self._decode(reply.get("args"), callbacks)
-        after_kwargs = self._decode(reply.get("kwargs"), callbacks)
-        if type(after_args) is not tuple or type(after_kwargs) is not dict:
-            raise wire.WireError("the worker sent malformed arguments back")
-        return Called(value, after_args, after_kwargs, _same(reply.get("same"), args))
+        called = Called(value, (), {})
+        if keep:
+            after_args = self._decode(reply.get("args"), callbacks)
+            after_kwargs = self._decode(reply.get("kwargs"), callbacks)
+            if type(after_args) is not tuple or type(after_kwargs) is not dict:
+                raise wire.WireError("the worker sent malformed arguments back")
+            called = Called(value, after_args, after_kwargs, _same(reply.get("same"), args))
+        if sent is not None:
+            where: str | int = target["name"] if "name" in target else target["ref"]
+            after = called.args if keep else None
+            self._record(Record(where, attr, sent[0], sent[1], value, after))
+        return called
 
     def _request(self, message: Message, callbacks: dict[int, Callable[..., Any]]) -> Message:
         def on_callback(request: Message) -> Message:
@@ -426,14 +491,18 @@ class Plan:
         self.callbacks: dict[int, Callable[..., Any]] = {}
         self.values: list[Any] | None = None
         self.error: Message = {}
+        self.planned: list[PlannedStep] = []  # the steps as given (for Submission.recording)
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Step:
+        self.planned.append(PlannedStep("call", name, None, snapshot(args), snapshot(kwargs)))
         return self._add("call", self.sub._name(name), None, args, kwargs, name)
 
     def method(self, obj: RemoteObject | Step, name: str, *args: Any, **kwargs: Any) -> Step:
+        self.planned.append(PlannedStep("call", obj, name, snapshot(args), snapshot(kwargs)))
         return self._add("call", self._target(obj), name, args, kwargs, name)
 
     def get(self, obj: RemoteObject | Step, attr: str) -> Step:
+        self.planned.append(PlannedStep("get", obj, attr, (), {}))
         return self._add("get", self._target(obj), attr, (), {}, attr)
 
     def _target(self, obj: RemoteObject | Step) -> Message:
@@ -474,6 +543,7 @@ class Plan:
             raise wire.WireError("the worker sent a malformed plan result")
         self.error = dict(failed.get("error") or {})
         self.values = values
+        self.sub._record(Record(PLAN, None, tuple(self.planned), {}, snapshot(values)))
 
     def result(self, index: int) -> Any:
         if self.values is None:

@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 from . import figures
 from .gradebook import Row
-from .results import CheckResult, Figure, ModuleResult
+from .results import SLIP, CheckResult, Figure, ModuleResult
 from .text_safety import printable
 
 Audience = Literal["student", "instructor"]
@@ -505,7 +505,7 @@ def _exercises_section(
 def _mistakes_section(
     rows: Sequence[Row], by_module: Mapping[str, list[tuple[str, ModuleResult]]]
 ) -> list[str]:
-    mistakes: dict[tuple[str, str, str], _Mistake] = {}
+    mistakes: dict[tuple[str, str, str, str], _Mistake] = {}
     undiagnosed: dict[tuple[str, str], _Mistake] = {}
     related: dict[tuple[str, str, str | None], _Mistake] = {}
     for row in rows:
@@ -513,7 +513,10 @@ def _mistakes_section(
             lost = [c for c in result.checks if c.status != "passed"]
             for check in lost:
                 if check.hint_id:
-                    found = mistakes.setdefault((module, check.exercise, check.hint_id), _Mistake())
+                    # each diagnosed slip is a mistake of its own; a listed one, its hint id
+                    slip = (check.hint or "") if check.hint_id == SLIP else ""
+                    key = (module, check.exercise, check.hint_id, slip)
+                    found = mistakes.setdefault(key, _Mistake())
                     found.students.add(row.student)
                     found.checks += 1
                     found.hints[check.hint or ""] += 1
@@ -545,7 +548,7 @@ def _mistakes_section(
             mistakes.items(),
             key=lambda item: (-len(item[1].students), order.get(item[0][0], 0), item[0][1:]),
         )
-        for (module, exercise, hint_id), mistake in ranked:
+        for (module, exercise, hint_id, _), mistake in ranked:
             hint = mistake.hints.most_common(1)[0][0]
             shown = f'<br><span class="meta">{text(hint)}</span>' if hint else ""
             out.append(

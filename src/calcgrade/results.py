@@ -26,6 +26,9 @@ class Figure:
     audience: Literal["everyone", "instructor"] = "everyone"
 
 
+SLIP = "slip"  # the hint id of a mistake found by the diagnosis (calcgrade.diagnosis)
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """The outcome of one check.

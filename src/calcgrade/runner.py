@@ -26,15 +26,16 @@ import numpy as np
 from calcgrade_worker import wire
 
 from .checks import CheckDef, CheckFailure, Context, Grader, running_check
-from .config import Course
+from .config import Course, Tolerance
 from .demo_cells import leave_out_demos
+from .diagnosis import diagnose, explain
 from .errors import ConfigError, GradingError
 from .forkserver import ForkServer
 from .grading_secret import seed_fingerprint
-from .handle import NotDefined, StudentError, StudentTimeout, Submission, WorkerDied
+from .handle import NotDefined, Record, StudentError, StudentTimeout, Submission, WorkerDied
 from .inprocess import InProcessTransport
 from .relations import recognise
-from .results import CheckResult, ModuleResult, Status, summarise
+from .results import SLIP, CheckResult, ModuleResult, Status, summarise
 from .sandbox import Worker, WorkerTransport
 from .submission import SourceFile, read_submission
 
@@ -287,6 +288,7 @@ def _run_checks(
     ]
     ordered = sorted(chosen, key=lambda pair: pair[1].visibility != "public")  # stable
     done: dict[str, CheckResult] = {}
+    diagnosing = SLIP_SECONDS_PER_SUBMISSION  # what is left of the diagnosis's time
     for check, check_spec in ordered:
         hidden = check_spec.visibility == "hidden"
         seed = _hidden_seed(course, options) if hidden else course.spec.seed
@@ -307,6 +309,12 @@ def _run_checks(
         else:
             with running_check(hidden):
                 outcome = _run_one(check, submission, context, loaded.problem, grader)
+            if outcome.status == "failed" and outcome.hint_id is None and outcome.records:
+                began = time.monotonic()
+                seconds = min(SLIP_SECONDS, diagnosing)
+                if seconds > 0:
+                    outcome = _diagnosed(course, module, check, outcome, seconds)
+                diagnosing -= time.monotonic() - began
         done[check.id] = CheckResult(
             id=check.id,
             exercise=check.exercise,
@@ -314,7 +322,7 @@ def _run_checks(
             max_score=check_spec.points,
             status=outcome.status,
             message=outcome.detail if not hidden and outcome.detail else outcome.message,
-            hint=grader.hints.get(outcome.hint_id) if outcome.hint_id else None,
+            hint=outcome.hint or (grader.hints.get(outcome.hint_id) if outcome.hint_id else None),
             hint_id=outcome.hint_id,
             visibility=check_spec.visibility,
             detail=outcome.detail,
@@ -331,6 +339,41 @@ class _Outcome:
     message: str
     detail: str | None = None
     hint_id: str | None = None
+    hint: str | None = None  # a hint's text made for this failure (a diagnosed slip)
+    records: tuple[Record, ...] = ()  # the calls into student code of a failed check
+
+
+def _diagnosed(
+    course: Course,
+    module: str,
+    check: CheckDef,
+    outcome: _Outcome,
+    seconds: float,
+) -> _Outcome:
+    """``outcome`` with the slip of the reference that reproduces the student's
+    results as its hint, if there is one (``calcgrade.diagnosis``)."""
+    path = course.reference_path(module)
+    found = diagnose(
+        path.read_text(encoding="utf-8"),
+        list(course.module(module).exercises),
+        check.exercise,
+        outcome.records,
+        SLIP_TOLERANCE,
+        seconds,
+    )
+    if not found:
+        return outcome
+    outcome.hint_id, outcome.hint = SLIP, explain(check.exercise, found)
+    return outcome
+
+
+# A slip reproduces the student's numbers when they agree this closely (its atol scaled by
+# the size of the values): looser than rounding between ways of writing one formula,
+# tighter than the checks' finite-difference tolerance, so that near-zero results of
+# different slips stay apart.
+SLIP_TOLERANCE = Tolerance(rtol=1e-6, atol=1e-10)
+SLIP_SECONDS = 0.5  # the diagnosis of one failed check stops after this (then: no hint)
+SLIP_SECONDS_PER_SUBMISSION = 3.0  # and of all the failed checks of one submission
 
 
 def _run_one(
@@ -340,6 +383,7 @@ def _run_one(
     load_problem: str | None,
     grader: Grader,
 ) -> _Outcome:
+    submission.recording = []
     try:
         check.body(submission, context)
     except CheckFailure as failure:
@@ -347,7 +391,8 @@ def _run_one(
             raise GradingError(
                 f"{grader.module}: check {check.id} names unknown hint {failure.hint!r}"
             ) from None
-        return _Outcome("failed", failure.message, failure.detail, failure.hint)
+        records = tuple(submission.recording) if failure.hint is None else ()
+        return _Outcome("failed", failure.message, failure.detail, failure.hint, records=records)
     except NotDefined as missing:
         text = f"`{missing.name}` is not defined in your submission"
         if load_problem:
@@ -387,6 +432,8 @@ def _run_one(
             "the grader itself failed on this check; tell your instructor",
             traceback.format_exc(limit=8),
         )
+    finally:
+        submission.recording = None
     return _Outcome("passed", check.description)
 
 
