@@ -49,6 +49,8 @@ EQUIVALENT_FILE = ROOT / "benchmarks" / "mutation_equivalent.yml"
 SEED = 20261126  # the hidden checks' seed for every mutant: runs are comparable
 TARGET_RIGHT_EXERCISE = 0.98  # of the non-equivalent mutants, killed on their own exercise
 TARGET_RIGHT_HINT = 0.90  # of the killed mutants, with a hint that fits the mutation
+TARGET_PLOTTED = 0.90  # of the killed mutants of the modules with pictures, a plot shown
+PLOTTED_MODULES = ("m2_gradients", "m4_gradient_descent", "m5_optimization", "m6_xor_network")
 
 # The hint table. A row says which hints fit (RIGHT) or plainly do not fit (WRONG) the
 # mutants of one exercise made by operators of some kinds ("*": any kind), optionally
@@ -228,6 +230,8 @@ class Outcome:
     hint_verdict: str | None = None  # right, review, wrong (killed on the exercise, hinted)
     slip_hints: list[str] = field(default_factory=list)  # texts of its diagnosed slips
     error_told: bool = False  # unhinted, but every lost check says the code raised, and where
+    plotted: bool = False  # the student's page shows a plot (a figure everyone may see)
+    crashed: bool = False  # every check it lost, it lost because the code raised
     lost: list[dict[str, Any]] = field(default_factory=list)
     equivalent_reason: str | None = None
     error: str | None = None
@@ -441,6 +445,10 @@ def classify(
     if result.score >= result.max_score - 1e-9:
         outcome.status = "survived"
         return outcome
+    outcome.crashed = all(RAISED.search(check.message) for check in lost)
+    outcome.plotted = any(
+        figure.audience == "everyone" for check in result.checks for figure in check.figures
+    )
     outcome.status = "killed"
     own = [check for check in lost if check.exercise == mutant.exercise]
     outcome.on_exercise = bool(own)
@@ -515,6 +523,7 @@ COLUMNS = [
     ("killed with a hint", "hinted"),
     ("right hints", "right hint"),
     ("told by the error", "error"),
+    ("student page with a plot", "plot"),
     ("hints to review", "review"),
     ("wrong hints", "wrong"),
     ("survivors", "survived"),
@@ -533,6 +542,9 @@ def tally(outcomes: list[Outcome]) -> dict[str, int]:
         "killed with a hint": len(hinted),
         "right hints": sum(o.hint_verdict == "right" for o in hinted),
         "told by the error": sum(o.error_told for o in killed),
+        "student page with a plot": sum(o.plotted for o in killed),
+        "killed, not by a crash": sum(not o.crashed for o in killed),
+        "plotted, not by a crash": sum(o.plotted and not o.crashed for o in killed),
         "hints to review": sum(o.hint_verdict == "review" for o in hinted),
         "wrong hints": sum(o.hint_verdict == "wrong" for o in hinted),
         "survivors": sum(o.status == "survived" for o in outcomes),
@@ -569,13 +581,18 @@ def report(outcomes_by_module: dict[str, list[Outcome]], errors: dict[str, str])
         "  equiv: recorded in benchmarks/mutation_equivalent.yml (left out of every rate);",
         "  right ex: a check of the mutant's own exercise lost points; hinted: one of those",
         "  has a hint; right hint / review / wrong: that hint against the table in this script;",
-        "  error: no hint, but the student is told their code raised, and on which line.",
+        "  error: no hint, but the student is told their code raised, and on which line;",
+        "  plot: the student's page shows a plot (of a public check: hidden ones are not shown);",
+        "  its target counts the mutants killed by a wrong value, not a crash (nothing to draw).",
     ]
     for module, why in errors.items():
         lines.append(f"  {module}: NOT MEASURED: {why}")
     graded = total["mutants"] - total["equivalent"] - total["ungraded"]
     killed = total["killed"]
     told = total["right hints"] + total["told by the error"]
+    pictured = [tally(o) for m, o in outcomes_by_module.items() if m in PLOTTED_MODULES]
+    plots = sum(counts["plotted, not by a crash"] for counts in pictured)
+    plotted_of = sum(counts["killed, not by a crash"] for counts in pictured)
     lines += [
         "",
         "Against the targets:",
@@ -587,6 +604,8 @@ def report(outcomes_by_module: dict[str, list[Outcome]], errors: dict[str, str])
         f" ({percent(total['right hints'], killed)}; target >= {TARGET_RIGHT_HINT:.0%})",
         f"  right hint or an error naming the line: {told} / {killed} ({percent(told, killed)})",
         f"  wrong hints: {total['wrong hints']} (target 0)",
+        f"  student page with a plot, m2 m4 m5 m6, killed not by a crash: {plots} / {plotted_of}"
+        f" ({percent(plots, plotted_of)}; target >= {TARGET_PLOTTED:.0%})",
     ]
     sections: list[tuple[str, Callable[[Outcome], bool]]] = [
         ("Survivors (sharpen a grader, or record as equivalent)", lambda o: o.status == "survived"),

@@ -51,6 +51,7 @@ from calcgrade import (
     step_sizes,
 )
 from calcgrade.figure_data import error_heatmap
+from calcgrade.relations import TWO_LAYER_BLOCKS
 
 HINTS = {
     # the common mistakes of CURRICULUM.md
@@ -218,7 +219,8 @@ def require_dict(
     note: str = "",
 ) -> None:
     """Dicts of arrays: report every differing key; a mistake must explain all keys."""
-    failure = mismatch_dict(got, expected, what, tol)
+    explanations = TWO_LAYER_BLOCKS if set(expected) == set(PARAM_KEYS) else {}
+    failure = mismatch_dict(got, expected, what, tol, explanations=explanations)
     if failure is None:
         return
     if note:

@@ -55,7 +55,9 @@ from calcgrade import (
     matches,
     mismatch,
 )
+from calcgrade.compare import explain
 from calcgrade.figure_data import Built, contours, curves, frame, thinned
+from calcgrade.relations import step_relation
 
 HINTS = {
     "momentum_dampening": (
@@ -537,13 +539,25 @@ def require_trajectory(
     tol: Tolerance,
     mistakes: Mistakes = NO_MISTAKES,
     quantity: str = "params[{key!r}] after step {step}",
+    start: Params | None = None,
+    factors: Mapping[str, float] = {},
 ) -> None:
-    """Fail at the first step whose params differ; name the mistake the whole run matches."""
+    """Fail at the first step whose params differ; name the mistake the whole run matches.
+
+    With ``start`` (the params before the first step), a relation between the update
+    the student's step made and the right one is named ("off by a factor equal to the
+    learning rate"), with ``factors`` as the factors to try by name."""
     for step, (got_params, expected_params) in enumerate(zip(got, expected, strict=True), 1):
+        before = start if step == 1 else expected[step - 2]
         failures = []
         for key in expected_params:
             label = f"{what}: {quantity.format(key=key, step=step)}"
             failure = mismatch(got_params[key], expected_params[key], label, tol)
+            if failure is not None and failure.relation is None and before is not None:
+                sentence = step_relation(
+                    before[key], got_params[key], expected_params[key], tol, factors=factors
+                )
+                explain(failure, sentence)
             if failure is not None:
                 failures.append(failure)
         if failures:
@@ -613,7 +627,10 @@ def check_steps(
             ) from None
         raise
     try:
-        require_trajectory(got, expected, what, ctx.arithmetic, mistakes(got))
+        factors = {"the learning rate": float(kwargs["lr"])} if "lr" in kwargs else {}
+        require_trajectory(
+            got, expected, what, ctx.arithmetic, mistakes(got), start=params0, factors=factors
+        )
     except CheckFailure as failure:
         if (
             failure.hint is None

@@ -88,6 +88,7 @@ from calcgrade import (
     mismatch_dict,
 )
 from calcgrade.figure_data import Built, curves, error_heatmap, rounded
+from calcgrade.relations import TWO_LAYER_BLOCKS
 
 HINTS = {
     "forbidden_import": (
@@ -341,7 +342,7 @@ def require_close_dict(
     hint: str | None = None,
 ) -> None:
     """Like require_close for parameter dicts; mistakes are matched on all keys at once."""
-    failure = mismatch_dict(got, expected, what, tol)
+    failure = mismatch_dict(got, expected, what, tol, explanations=TWO_LAYER_BLOCKS)
     if failure is None:
         return
     predicted = {name: flat(values) for name, values in (mistakes or {}).items()}
@@ -622,6 +623,8 @@ def gradients_example(sub: Submission, ctx: Context) -> None:
     net = make_network(sub, FIXED)
     got = student_gradients(sub, net, X_XOR, Y_XOR, 3, ON_XOR)
     expected = reference_network(ctx, FIXED).gradients(X_XOR, Y_XOR)
+    title = "gradients(X, y) on the XOR data: relative error per entry, against backpropagation"
+    error_heatmap(ctx, title, got, expected)
     mistakes = gradient_mistakes(FIXED, X_XOR, Y_XOR, expected)
     require_close_dict(got, expected, "gradients(X, y)", ctx.analytic, ON_XOR, mistakes)
 

@@ -75,6 +75,7 @@ SOLUTION_FIGURES: dict[str, dict[str, set[str]]] = {
         "compare-optimizers-hidden": {"curves"},
     },
     "m6_xor_network": {
+        "gradients-course-example": {"heatmap"},
         "gradients-match-own-loss": {"heatmap"},
         "train-learns-xor": {"curves", "boundary"},
     },

@@ -498,3 +498,37 @@ def test_an_arbitrary_factor_is_withheld_in_a_hidden_check() -> None:
     with running_check(True):
         assert relation(0.537 * expected, expected, tol) == WITHHELD_FACTOR
         assert relation(2 * expected, expected, tol) == "off by a factor 2: got = 2 * expected"
+
+
+def test_two_layer_gradients_say_where_backpropagation_went_wrong() -> None:
+    from calcgrade.relations import TWO_LAYER_BLOCKS
+
+    expected = {key: RNG.normal(size=shape) for key, shape in PARAM_SHAPES.items()}
+    got = dict(expected, W1=expected["W1"] * 1.7 + 0.1, b1=expected["b1"] - 0.3)
+    failure = mismatch_dict(got, expected, "grads", TIGHT, explanations=TWO_LAYER_BLOCKS)
+    assert failure is not None
+    assert failure.relation == (
+        "W2 and b2 are right, W1 and b1 are wrong: the error is in the backward pass before "
+        "the output layer (the gradient sent back through W2, or the hidden activation's "
+        "derivative)"
+    )
+    assert recognise(failure.message) == failure.relation
+
+
+PARAM_SHAPES = {"W1": (2, 3), "b1": (3,), "W2": (3, 1), "b2": (1,)}
+
+
+def test_an_update_off_by_the_learning_rate_is_named_on_the_update() -> None:
+    from calcgrade.relations import step_relation
+
+    before, grad, lr = RNG.normal(size=(3, 2)), RNG.normal(size=(3, 2)), 0.1
+    expected, got = before - lr * grad, before - grad  # the learning rate left out
+    factors = {"the learning rate": lr}
+    sentence = step_relation(before, got, expected, TIGHT, factors=factors)
+    assert sentence == (
+        "the update (after - before): off by a factor 1/(the learning rate): "
+        "got = expected / the learning rate"
+    )
+    assert recognise(f"params differ\n  {sentence}") == sentence
+    assert step_relation(before, expected, expected, TIGHT, factors=factors) is None
+    assert step_relation(before, before + 3.0, expected, TIGHT, factors=factors) is None

@@ -42,6 +42,27 @@ PREVIOUS = "it matches what the previous call returned, as if the state had not 
 SIGN = "the sign is flipped: got = -expected"
 
 
+# What a pattern of right and wrong gradients of a two-layer network (W1, b1 -> hidden
+# layer -> W2, b2) says about where backpropagation went wrong: ``explanations`` for
+# ``blocks`` and the comparators (m3's mlp_loss_and_grads, m6's XORNetwork.gradients).
+TWO_LAYER_BLOCKS = {
+    frozenset({"W1", "b1"}): (
+        "the error is in the backward pass before the output layer (the gradient sent back "
+        "through W2, or the hidden activation's derivative)"
+    ),
+    frozenset({"W1"}): "the error is in the first layer's weight gradient (X.T @ dZ1)",
+    frozenset({"b1"}): "the error is in the first layer's bias gradient (dZ1 summed over rows)",
+    frozenset({"W1", "W2"}): (
+        "the weight gradients are wrong and the bias gradients right: look at the input "
+        "(transposed) each weight gradient multiplies"
+    ),
+    frozenset({"b1", "b2"}): (
+        "the bias gradients are wrong and the weight gradients right: sum each layer's "
+        "upstream gradient over the rows of the batch"
+    ),
+}
+
+
 def relation(
     got: np.ndarray | float,
     expected: np.ndarray | float,
@@ -87,6 +108,35 @@ def relation(
         if _holds(got_array, factor * expected_array, tol):
             return sentence
     return _order(got_array, expected_array, tol) or _constant(got_array, expected_array, tol)
+
+
+STEP = "the update (after - before): "
+
+
+def step_relation(
+    before: np.ndarray | float,
+    got: np.ndarray | float,
+    expected: np.ndarray | float,
+    tol: Tolerance,
+    *,
+    factors: Mapping[str, float] = {},
+) -> str | None:
+    """A relation between the update a call made (``got - before``) and the one it
+    should have made (``expected - before``), for a step that updates values (an
+    optimizer's ``params``): "the update (after - before): off by a factor equal to
+    the learning rate...". None when no relation holds, or when ``got`` is related to
+    ``expected`` itself."""
+    start = np.asarray(before, dtype=np.float64)
+    got_array = np.asarray(got, dtype=np.float64)
+    expected_array = np.asarray(expected, dtype=np.float64)
+    if not (start.shape == got_array.shape == expected_array.shape):
+        return None
+    if relation(got_array, expected_array, tol, factors=factors) is not None:
+        return None
+    scale = float(np.max(np.abs(start))) if start.size else 0.0
+    step_tol = Tolerance(rtol=tol.rtol, atol=tol.atol + tol.rtol * scale)
+    sentence = relation(got_array - start, expected_array - start, step_tol, factors=factors)
+    return STEP + sentence if sentence else None
 
 
 def steps_shift(got: np.ndarray, expected: np.ndarray, tol: Tolerance) -> str | None:
@@ -324,6 +374,7 @@ _SENTENCE = re.compile(
             rf"(the two|two) {_KIND} are swapped",
             rf"the {_KIND} are in (reverse|another) order",
             r"your sequence (is one step|stops one step|goes one step) .+",
+            re.escape(STEP) + ".+",
             r".+ (is|are) right, .+ (is|are) wrong( \(.+\))?(: .+)?",
             r".+ (is|are) (all )?wrong( \(.+\)(: .+)?|: .+)",
         ]
