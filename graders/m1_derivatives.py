@@ -434,7 +434,17 @@ def one_sided_root(got: float, case: Case, tol: float) -> bool:
     return any(abs(got - (case.best + shift)) <= tol + SLACK for shift in (-5e-6, 5e-6))
 
 
-def check_optimal_price(sub: Submission, ctx: Context, case: Case, what: str) -> None:
+def on_edge(got: float, edge: float) -> bool:
+    """Whether ``got`` is the end ``edge`` itself, up to rounding (a search that merely
+    converges towards the end stops at least tol/8 away from it)."""
+    return abs(got - edge) <= 1e-12 * max(1.0, abs(edge))
+
+
+def check_optimal_price(
+    sub: Submission, ctx: Context, case: Case, what: str, exact_edge: bool = False
+) -> None:
+    """The student's price within tol of ``case.best``; with ``exact_edge`` (the best price
+    is an end of the interval), that end itself, as the contract asks."""
     curve = ProfitCurve(case.formula)
     args: tuple[object, ...] = (curve, case.low, case.high)
     if case.tol is not None:
@@ -443,7 +453,18 @@ def check_optimal_price(sub: Submission, ctx: Context, case: Case, what: str) ->
     tol = 1e-6 if case.tol is None else case.tol
     distance = abs(got - case.best)
     if distance <= tol + SLACK:
-        return
+        if not exact_edge or on_edge(got, case.best):
+            return
+        side = "low" if case.best == case.low else "high"
+        raise CheckFailure(
+            f"{what}: the best price is an end of the interval and your price is within tol "
+            "of it, but not that end itself: when the maximum is on the boundary, return "
+            "low or high exactly",
+            detail=(
+                f"{what}: got {got!r}, expected {side} = {case.best!r} exactly "
+                f"(off by {distance:.3g}); interval [{case.low!r}, {case.high!r}]"
+            ),
+        )
     detail = (
         f"{what}: got {got:.10g}, expected {case.best:.10g} "
         f"(off by {distance:.3g}; allowed tol = {tol:g}); "
@@ -481,15 +502,57 @@ def optimal_price_interval(sub: Submission, ctx: Context) -> None:
         check_optimal_price(sub, ctx, case, f"optimal_price(course profit, {low}, {high})")
 
 
+def gentle_peak(level: float, depth: float, peak: float) -> Callable[[np.ndarray], np.ndarray]:
+    """A concave parabola with its maximum ``level`` at ``peak`` (slope -2 depth (p - peak))."""
+    return lambda p: level - depth * (p - peak) ** 2
+
+
+def gentle_case(rng: np.random.Generator, side: str, inside: bool) -> Case:
+    """A gentle parabola whose peak is 0.15 to 0.25 from the ``side`` end of the interval,
+    just inside it (``inside``) or just outside it (then that end is the best price): the
+    slope at that end is between 0.15 and 0.9 in size, positive or negative, so an
+    optimizer must use its sign, not compare it with 1."""
+    low = float(rng.uniform(1.0, 20.0))
+    high = float(low + rng.uniform(5.0, 15.0))
+    depth, level = float(rng.uniform(0.5, 1.8)), float(rng.uniform(1.0, 10.0))
+    offset = float(rng.uniform(0.15, 0.25))
+    towards_middle = offset if inside else -offset
+    peak = low + towards_middle if side == "left" else high - towards_middle
+    best = peak if inside else (low if side == "left" else high)
+    return Case(gentle_peak(level, depth, peak), low, high, best)
+
+
+def negative_interval_case(rng: np.random.Generator) -> Case:
+    """A parabola on an interval of negative values (optimal_price is a generic maximiser),
+    with its peak inside, away from the midpoint."""
+    low = float(rng.uniform(-40.0, -20.0))
+    high = float(rng.uniform(-15.0, -2.0))
+    fraction = rng.uniform(0.15, 0.35) if rng.random() < 0.5 else rng.uniform(0.65, 0.85)
+    peak = float(low + (high - low) * fraction)
+    depth, level = float(rng.uniform(0.5, 4.0)), float(rng.uniform(1.0, 20.0))
+    return Case(gentle_peak(level, depth, peak), low, high, peak)
+
+
 @grader.check("optimal-price-hidden-profits", exercise="optimal_price")
 def optimal_price_hidden(sub: Submission, ctx: Context) -> None:
-    """optimal_price finds the best price of hidden quadratic profits within tol"""
+    """optimal_price finds the best price of hidden quadratic profits within tol
+
+    Also a gentle peak just inside each end of the interval (a small slope there), and an
+    interval of negative values.
+    """
     for tol in (None, 1e-4, None, 1e-5):
         cost, demand, sensitivity = hidden_shop(ctx.rng)
         best = (demand + sensitivity * cost) / (2 * sensitivity)
         low = float(best * ctx.rng.uniform(0.1, 0.8))
         high = float(best * ctx.rng.uniform(1.2, 3.0))
         case = Case(quadratic(cost, demand, sensitivity), low, high, best, tol)
+        check_optimal_price(sub, ctx, case, "optimal_price(profit_fn, low, high)")
+    cases = [
+        gentle_case(ctx.rng, "left", inside=True),
+        gentle_case(ctx.rng, "right", inside=True),
+        negative_interval_case(ctx.rng),
+    ]
+    for case in cases:
         check_optimal_price(sub, ctx, case, "optimal_price(profit_fn, low, high)")
 
 
@@ -534,7 +597,11 @@ def optimal_price_smooth(sub: Submission, ctx: Context) -> None:
 
 @grader.check("optimal-price-boundary-maximum", exercise="optimal_price")
 def optimal_price_boundary(sub: Submission, ctx: Context) -> None:
-    """optimal_price returns low or high when the best price in [low, high] is on an edge"""
+    """optimal_price returns low or high when the best price in [low, high] is on an edge
+
+    That end itself (up to rounding), not a price within tol of it; also when the slope
+    there is small.
+    """
     for side in ("right", "left", "right", "left"):
         cost, demand, sensitivity = hidden_shop(ctx.rng)
         best = (demand + sensitivity * cost) / (2 * sensitivity)
@@ -547,7 +614,10 @@ def optimal_price_boundary(sub: Submission, ctx: Context) -> None:
             high = float(low + ctx.rng.uniform(5.0, 15.0))
             edge = low
         case = Case(quadratic(cost, demand, sensitivity), low, high, edge)
-        check_optimal_price(sub, ctx, case, "optimal_price(profit_fn, low, high)")
+        check_optimal_price(sub, ctx, case, "optimal_price(profit_fn, low, high)", True)
+    for side in ("right", "left"):  # a gentle slope at the best end
+        case = gentle_case(ctx.rng, side, inside=False)
+        check_optimal_price(sub, ctx, case, "optimal_price(profit_fn, low, high)", True)
 
 
 def valley(bottom: float, depth: float, level: float) -> Callable[[np.ndarray], np.ndarray]:

@@ -17,7 +17,16 @@ Tolerances (DESIGN.md numerics policy, values from course_config.yml):
   ``rtol = 10 * finite_difference.rtol`` (1e-4) and ``atol = rtol * max(1, max|H|)``;
 - gradient ascent is pure arithmetic: ``ctx.arithmetic``, step by step;
 - "x is unchanged afterwards" allows rounding-level drift (``1e-13`` relative),
-  so that nudging an entry in place and putting it back by arithmetic passes.
+  so that nudging an entry in place and putting it back by arithmetic passes;
+- climbs with the defaults of gradient_ascent go to a top at 0 and stop on tol=1e-8
+  among tiny iterates: ``ctx.arithmetic`` itself, not scaled by ``max(1, |x|)``.
+
+Defaults: a default off by a small factor barely moves a result, so they are checked
+where they show exactly. The default h of numerical_gradient, numerical_jacobian and
+numerical_hessian: where f is evaluated (x ± 1e-5 e_i; for the Hessian, the points that
+nudge two entries nudge one by 1e-4). gradient_ascent's lr: where the first step ends;
+its tol: the step where a run stops; its max_steps is read from the ``def`` line (when
+written as a number), because a run that shows it takes 10000 round trips to grad_fn.
 
 Figures (docs/figures.md): the gradient ascent checks record the student's path and
 the reference's (the points where grad_fn was called, then the returned x) over the
@@ -28,6 +37,7 @@ check already has (no extra calls of student code), and never change a grade.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from typing import Any
 
@@ -92,6 +102,22 @@ HINTS = {
     "direction_not_normalised": (
         "Your answer grows with the length of direction. Divide by its length, "
         "np.linalg.norm(direction), so that only where it points matters."
+    ),
+    "ascent_defaults": (
+        "A default value of gradient_ascent is not the contract's. Write "
+        "`def gradient_ascent(grad_fn, x0, lr=0.01, max_steps=10000, tol=1e-8):` and use those "
+        "values when the caller gives none: steps of 0.01 * grad_fn(x), at most 10000 of them, "
+        "and stop as soon as np.linalg.norm(grad_fn(x)) < 1e-8."
+    ),
+    "jacobian_default_h": (
+        "The contract's default step of numerical_jacobian is h=1e-5: write "
+        "`def numerical_jacobian(f, x, h=1e-5):` and use that h when the caller gives none "
+        "(column j is (f(x + h e_j) - f(x - h e_j)) / (2h))."
+    ),
+    "hessian_default_h": (
+        "The contract's default step of numerical_hessian is h=1e-4: write "
+        "`def numerical_hessian(f, x, h=1e-4):` and use that h when the caller gives none "
+        "(nudge x by +h and -h along e_i and e_j, and divide by 4h**2)."
     ),
 }
 
@@ -321,21 +347,67 @@ def check_gradient(
     return got
 
 
-def require_default_step(seen: list[np.ndarray], x: np.ndarray, what: str) -> None:
-    """With the default h, the one-entry changes of x must be ±1e-5: a default h off by
-    a small factor moves the gradient too little to show, but not where f is evaluated."""
-    steps = set()
+def recording(f: Callable[[Any], Any], seen: list[np.ndarray]) -> Callable[[Any], Any]:
+    """``f``, remembering (in ``seen``) every point it was evaluated at."""
+
+    def recorded(point: Any) -> Any:
+        value = f(point)  # first: f checks the point's shape
+        seen.append(np.array(point, dtype=np.float64, copy=True))
+        return value
+
+    return recorded
+
+
+def entry_steps(seen: list[np.ndarray], x: np.ndarray, entries: int) -> set[float]:
+    """The sizes |point - x| of the entries changed, over the points of ``seen`` that
+    change exactly ``entries`` entries of x (1: x ± h e_i; 2: x ± h e_i ± h e_j)."""
+    steps: set[float] = set()
     for point in seen:
         if point.shape != x.shape:
             continue
         changed = np.flatnonzero(point != x)
-        if changed.size == 1:
-            steps.add(float(abs(point.flat[changed[0]] - x.flat[changed[0]])))
-    if steps and not any(abs(step - 1e-5) <= 1e-9 for step in steps):
+        if changed.size == entries:
+            steps.update(float(abs(point.flat[i] - x.flat[i])) for i in changed)
+    return steps
+
+
+def near_step(steps: set[float], h: float) -> bool:
+    """Whether one of ``steps`` is h (up to the rounding of x + h - x)."""
+    return any(abs(step - h) <= 1e-4 * h for step in steps)
+
+
+def require_default_step(
+    seen: list[np.ndarray], x: np.ndarray, what: str, hint: str = "default_h"
+) -> None:
+    """With the default h, the one-entry changes of x must be ±1e-5: a default h off by
+    a small factor moves the gradient too little to show, but not where f is evaluated.
+    The same for numerical_jacobian (its default h is 1e-5 too), with ``hint``."""
+    steps = entry_steps(seen, x, 1)
+    if steps and not near_step(steps, 1e-5):
         raise CheckFailure(
             f"{what} changed one entry of x at a time by {min(steps):.3g}, expected by 1e-05 "
             "(the default h of the contract)",
-            hint="default_h",
+            hint=hint,
+        )
+
+
+def require_default_hessian_step(seen: list[np.ndarray], x: np.ndarray, what: str) -> None:
+    """With the default h=1e-4, the points that change two entries of x (the mixed
+    partials, x ± h e_i ± h e_j) must change one of them by 1e-4.
+
+    Every central scheme with step h does: the four-point formula (which moves a diagonal
+    entry by 2h, so the points that change one entry are not looked at), and differences
+    of gradients, x ± h e_j ± h' e_i, whatever the inner step h' of the gradient. (A
+    scheme with half steps, x ± h/2 e_i ± h/2 e_j over h**2, evaluates f exactly where the
+    four-point formula with h/2 does: it is read as h/2, the course's ±h convention.)
+    """
+    steps = entry_steps(seen, x, 2)
+    if steps and not near_step(steps, 1e-4):
+        shown = ", ".join(list(dict.fromkeys(f"{step:.3g}" for step in sorted(steps)))[:3])
+        raise CheckFailure(
+            f"{what} evaluated f at points x ± h e_i ± h e_j that move the entries of x by "
+            f"{shown}, expected by 1e-04 (the default h of the contract)",
+            hint="hessian_default_h",
         )
 
 
@@ -555,13 +627,17 @@ class Bowl:
         self.A, self.top = A, top
 
     @classmethod
-    def random(cls, rng: np.random.Generator, n: int, lr: float) -> Bowl:
-        """Curvatures with lr * eigenvalue in [0.1, 0.5]: a steady climb, no overshoot.
+    def random(
+        cls, rng: np.random.Generator, n: int, lr: float, low: float = 0.1, high: float = 0.5
+    ) -> Bowl:
+        """Curvatures with lr * eigenvalue in [low, high] (default [0.1, 0.5]): a steady
+        climb, no overshoot.
 
-        Then g_{k+1} = (I - lr A) g_k, so norm(g) shrinks by a factor 0.5 to 0.9 per step.
+        Then g_{k+1} = (I - lr A) g_k, so norm(g) shrinks by a factor 1 - high to 1 - low
+        per step (0.5 to 0.9 by default).
         """
         Q, _ = np.linalg.qr(rng.normal(size=(n, n)))
-        A = Q @ np.diag(rng.uniform(0.1, 0.5, n) / lr) @ Q.T
+        A = Q @ np.diag(rng.uniform(low, high, n) / lr) @ Q.T
         return cls(0.5 * (A + A.T), rng.uniform(-5.0, 5.0, n))
 
     def start(self, rng: np.random.Generator) -> np.ndarray:
@@ -622,6 +698,9 @@ def climb(
             draw(path_of(points))
         downhill = x0 - options.get("lr", 0.01) * gradient(x0)
         scale = float(np.max(np.abs(downhill)))
+        if "lr" not in options:  # a default lr so large that the climb overshoots
+            stopped = f"{what}: the grader stopped the run, which {recorder.stopped}"
+            require_default_lr(points, gradient, x0, stopped, arithmetic_tolerance(ctx, scale))
         wrong_way = len(points) > 1 and matches(
             points[1], downhill, arithmetic_tolerance(ctx, scale)
         )
@@ -662,6 +741,130 @@ def course_value(x: np.ndarray) -> float:
     return float(-((x[0] - 3.0) ** 2) - 2.0 * (x[1] + 1.0) ** 2)
 
 
+# The contract's defaults: gradient_ascent(grad_fn, x0, lr=0.01, max_steps=10000, tol=1e-8).
+DEFAULT_LR, DEFAULT_MAX_STEPS, DEFAULT_TOL = 0.01, 10000, 1e-8
+# The climbs with the defaults stop on tol=1e-8 after this many steps (``scaled_start``).
+TOL_STEP = 12
+
+
+def require_default_lr(
+    points: list[np.ndarray],
+    gradient: Callable[[np.ndarray], np.ndarray],
+    x0: np.ndarray,
+    what: str,
+    tol: Tolerance,
+) -> None:
+    """Called without lr, the first step must end at x0 + 0.01 * grad_fn(x0).
+
+    The grader's grad_fn records where it is called (``points``, the iterates of a
+    ``Climb``), and the second point is where the first step ended: it tells the lr the
+    run used, whatever the landscape does later.
+    """
+    if len(points) < 2 or not matches(points[0], x0, tol):
+        return  # no step taken, or not from x0: the comparisons of the path tell
+    g0 = gradient(x0)
+    if matches(points[1], x0 + DEFAULT_LR * g0, tol):
+        return
+    lr = float((points[1] - x0).ravel() @ g0.ravel() / (g0.ravel() @ g0.ravel()))
+    if lr > 0 and matches(points[1], x0 + lr * g0, tol):
+        raise CheckFailure(
+            f"{what}: the first step was x0 + {lr:.3g} * grad_fn(x0), expected "
+            f"x0 + {DEFAULT_LR:g} * grad_fn(x0) (the default lr of the contract)",
+            hint="ascent_defaults",
+        )
+
+
+def number_default(sub: Submission, function: str, parameter: str) -> tuple[float, str] | None:
+    """The default value of ``parameter`` in the last top-level ``def function`` of the
+    submission, and where it is written, when it is written as a number (10000, 1e4,
+    10_000); None when it is anything else (None, an expression) or not found."""
+    found: tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None = None
+    for label, code in sub.cells.items():
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == function:
+                found = (label, node)  # the last definition is the one that runs
+    if found is None:
+        return None
+    label, node = found
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    with_default = positional[len(positional) - len(args.defaults) :]
+    defaults: dict[str, ast.expr | None] = {
+        a.arg: value for a, value in zip(with_default, args.defaults, strict=True)
+    }
+    defaults.update(zip([a.arg for a in args.kwonlyargs], args.kw_defaults, strict=True))
+    value = defaults.get(parameter)
+    if not isinstance(value, ast.Constant):
+        return None
+    number = value.value
+    if not isinstance(number, int | float) or isinstance(number, bool):
+        return None
+    where = sub.line_of(label, value.lineno) or f"{label}, line {value.lineno}"
+    return float(number), where
+
+
+def scaled_start(ctx: Context, bowl: Bowl, direction: np.ndarray, stop: int) -> np.ndarray:
+    """x0 along ``direction`` from a bowl's top at 0 such that, with the default lr, the
+    default tol=1e-8 lies halfway (geometrically) between norm(grad) after stop - 1 and
+    after ``stop`` steps: the run with the defaults stops after exactly ``stop`` steps.
+
+    The climb is linear in x0 - top, so scaling x0 scales every gradient on the way.
+    """
+    final, points = trajectory(
+        ctx, bowl.gradient, direction, lr=DEFAULT_LR, max_steps=stop, tol=0.0
+    )
+    before = float(np.linalg.norm(bowl.gradient(points[stop - 1])))
+    after = float(np.linalg.norm(bowl.gradient(final)))
+    return np.asarray(direction * (DEFAULT_TOL / np.sqrt(before * after)), dtype=np.float64)
+
+
+def require_default_stop(
+    ctx: Context,
+    bowl: Bowl,
+    x0: np.ndarray,
+    got: np.ndarray,
+    expected: np.ndarray,
+    stop: int,
+    what: str,
+) -> None:
+    """Called without max_steps and tol on a bowl whose top is 0 (``scaled_start``): the
+    returned x must be the reference's, which stopped after ``stop`` steps on tol=1e-8.
+
+    The iterates are tiny, so they are compared without the max(1, |x|) scaling of the
+    arithmetic tolerance. A returned x that is another step of the climb is named.
+    """
+    exact = ctx.arithmetic
+    failure = mismatch(got, expected, f"{what}: the returned x", exact)
+    if failure is None:
+        return
+    final, points = trajectory(ctx, bowl.gradient, x0, max_steps=stop + 1000, tol=0.0)
+    steps = np.vstack([points, final[None, :]])  # steps[k]: x after k steps
+    close = np.abs(steps - got) <= exact.atol + exact.rtol * np.abs(steps)
+    hits = np.flatnonzero(np.all(close, axis=1))
+    taken = int(hits[0]) if hits.size else None
+    note = None
+    if taken is not None and taken < stop:
+        note = (
+            f"it stopped after {taken} steps, where norm(grad_fn(x)) was not yet below "
+            f"{DEFAULT_TOL:g} (the default tol of the contract) and fewer than "
+            f"{DEFAULT_MAX_STEPS} steps (the default max_steps) were taken"
+        )
+    elif taken is not None and taken > stop:
+        note = (
+            f"it took {taken - stop} more step(s) after norm(grad_fn(x)) had fallen below "
+            f"{DEFAULT_TOL:g} (the default tol of the contract)"
+        )
+    if note is not None:
+        failure.message += f"; {note}"
+        failure.detail = f"{failure.detail}\n  {note}" if failure.detail else None
+        failure.hint = "ascent_defaults"
+    raise failure
+
+
 @grader.check("gradient-ascent-course-example", exercise="gradient_ascent")
 def ascent_course_example(sub: Submission, ctx: Context) -> None:
     """gradient_ascent climbs f(x) = -(x0 - 3)**2 - 2 (x1 + 1)**2 from [0, 0] to [3, -1]"""
@@ -680,7 +883,7 @@ def ascent_course_example(sub: Submission, ctx: Context) -> None:
 
 @grader.check("gradient-ascent-hidden-steps", exercise="gradient_ascent")
 def ascent_hidden_steps(sub: Submission, ctx: Context) -> None:
-    """gradient_ascent takes exactly the steps x = x + lr * grad_fn(x), max_steps of them"""
+    """gradient_ascent takes max_steps steps x = x + lr * grad_fn(x) (defaults 0.01 and 10000)"""
     for n, lr, steps in ((2, 0.05, 7), (3, 0.01, 12), (4, 0.2, 20)):
         bowl = Bowl.random(ctx.rng, n, lr)
         x0 = bowl.start(ctx.rng)
@@ -718,11 +921,39 @@ def ascent_hidden_steps(sub: Submission, ctx: Context) -> None:
                 f"{what}: grad_fn was called at {count} different points for {steps} steps; "
                 "evaluate the gradient at the current x before every step"
             )
+    # With the defaults, on a quick climb that stops on tol after TOL_STEP steps: each
+    # step is x + 0.01 * grad_fn(x) (the first point where grad_fn is called after x0
+    # tells the lr). The top is at 0: compared in relative terms, without the max(1, |x|)
+    # scaling of the arithmetic tolerance.
+    bowl = Bowl(Bowl.random(ctx.rng, 3, DEFAULT_LR, 0.4, 0.5).A, np.zeros(3))
+    x0 = scaled_start(ctx, bowl, ctx.rng.normal(0.0, 1.0, 3), TOL_STEP)
+    what = "gradient_ascent(grad_fn, x0) with the default lr, on a hidden concave function"
+    reference = trajectory(ctx, bowl.gradient, x0)
+    draw = ascent_figure(ctx, what, bowl.value, reference)
+    _, recorder = climb(sub, ctx, bowl.gradient, x0, what, 1000, draw=draw)
+    visited = np.array(recorder.iterates()).reshape(-1, 3)
+    require_default_lr(list(visited), bowl.gradient, x0, what, ctx.arithmetic)
+    count = min(len(visited), TOL_STEP)
+    failure = mismatch_steps(
+        visited[:count], reference[1][:count], f"{what}: the x passed to grad_fn", ctx.arithmetic
+    )
+    if failure is not None:
+        raise failure
+    # The default max_steps, read from the code: a run that shows it takes 10000 calls of
+    # grad_fn, too many round trips for the time limit of one call (a loop that calls
+    # grad_fn twice per step would not finish). Judged only when written as a number.
+    written = number_default(sub, "gradient_ascent", "max_steps")
+    if written is not None and written[0] != DEFAULT_MAX_STEPS:
+        raise CheckFailure(
+            f"gradient_ascent: max_steps defaults to {written[0]:g} in your code "
+            f"({written[1]}), expected max_steps=10000 (the default of the contract)",
+            hint="ascent_defaults",
+        )
 
 
 @grader.check("gradient-ascent-stopping-rule", exercise="gradient_ascent")
 def ascent_stopping_rule(sub: Submission, ctx: Context) -> None:
-    """gradient_ascent tests norm(grad_fn(x)) < tol before each step, and stops there"""
+    """gradient_ascent stops before a step where norm(grad_fn(x)) < tol (default tol=1e-8)"""
     n, lr = 3, 0.05
     # 1. x0 is the maximum: the gradient is exactly zero; x0 comes back as it is
     bowl = Bowl.random(ctx.rng, n, lr)
@@ -759,6 +990,23 @@ def ascent_stopping_rule(sub: Submission, ctx: Context) -> None:
             arithmetic_tolerance(ctx, scale),
             {"stopping_rule": late},
         )
+    # 4. the default tol=1e-8. With lr=0.01 (the default), lr * curvature is 0.4 to 0.5, so
+    # norm(grad) shrinks by a factor 0.5 to 0.6 per step; x0 is scaled so that 1e-8 lies
+    # between the norms after TOL_STEP - 1 and TOL_STEP steps (1.3e-8 and 0.77e-8 for a
+    # factor 0.6). Then a tol of 2e-8 would stop a step earlier, one of 5e-9 a step later.
+    # The top is at 0: the iterates are tiny, and exact in relative terms.
+    bowl = Bowl(Bowl.random(ctx.rng, n, DEFAULT_LR, 0.4, 0.5).A, np.zeros(n))
+    x0 = scaled_start(ctx, bowl, ctx.rng.normal(0.0, 1.0, n), TOL_STEP)
+    what = (
+        "gradient_ascent(grad_fn, x0) with the default lr, max_steps and tol, "
+        "on a hidden concave function"
+    )
+    reference = trajectory(ctx, bowl.gradient, x0)
+    draw = ascent_figure(ctx, what, bowl.value, reference)
+    got, recorder = climb(sub, ctx, bowl.gradient, x0, what, 1000, draw=draw)
+    # the top is at 0: compared in relative terms, without the max(1, |x|) scaling
+    require_default_lr(recorder.iterates(), bowl.gradient, x0, what, ctx.arithmetic)
+    require_default_stop(ctx, bowl, x0, got, reference[0], TOL_STEP, what)
 
 
 # -- directional_derivative ----------------------------------------------------------
@@ -826,25 +1074,33 @@ class Layer:
 
 @grader.check("numerical-jacobian-course-example", exercise="numerical_jacobian")
 def jacobian_course_example(sub: Submission, ctx: Context) -> None:
-    """numerical_jacobian of f(x) = [x0**2, x0 x1, 3 x1] at [1, 2] is [[2, 0], [2, 1], [0, 3]]"""
+    """numerical_jacobian of f(x) = [x0**2, x0 x1, 3 x1] at [1, 2] is [[2, 0], [2, 1], [0, 3]]
+
+    With the default h=1e-5: f is evaluated at x ± 1e-5 e_j.
+    """
     what = "numerical_jacobian(f, x) for f(x) = [x0**2, x0*x1, 3*x1] at x = [1, 2]"
-    got = as_array(sub.call("numerical_jacobian", course_vector_f, np.array([1.0, 2.0])), what)
+    x = np.array([1.0, 2.0])
+    seen: list[np.ndarray] = []
+    got = as_array(sub.call("numerical_jacobian", recording(course_vector_f, seen), x.copy()), what)
     expected = np.array([[2.0, 0.0], [2.0, 1.0], [0.0, 3.0]])  # rows: outputs; columns: inputs
     require_close(got, expected, what, ctx.finite_difference_for(expected))
+    require_default_step(seen, x, what, hint="jacobian_default_h")
 
 
 @grader.check("numerical-jacobian-hidden", exercise="numerical_jacobian")
 def jacobian_hidden(sub: Submission, ctx: Context) -> None:
-    """numerical_jacobian matches the exact (m, n) Jacobian of hidden functions R^n -> R^m"""
+    """numerical_jacobian (default h=1e-5) matches the exact Jacobian of hidden f: R^n -> R^m"""
     for m, n in ((3, 2), (2, 4), (5, 3)):
         f = Layer(ctx.rng.normal(0.0, 0.8, (m, n)), ctx.rng.normal(0.0, 0.5, m))
         x = ctx.rng.uniform(-1.5, 1.5, n)
         what = f"numerical_jacobian(f, x) for a hidden f: R^{n} -> R^{m}"
-        called = sub.call_keep("numerical_jacobian", f, x.copy())
+        seen: list[np.ndarray] = []
+        called = sub.call_keep("numerical_jacobian", recording(f, seen), x.copy())
         got = as_array(called.value, what)
         expected = f.jacobian(x)
         require_close(got, expected, what, ctx.finite_difference_for(expected))
         require_unchanged(x, called.args[1], "x in numerical_jacobian(f, x)")
+        require_default_step(seen, x, what, hint="jacobian_default_h")
 
 
 def course_hessian_f(x: Any) -> float:
@@ -869,23 +1125,31 @@ class Curved:
 
 @grader.check("numerical-hessian-course-example", exercise="numerical_hessian")
 def hessian_course_example(sub: Submission, ctx: Context) -> None:
-    """numerical_hessian of f(x) = x0**2 x1 + x1**3 at [1, 2] is [[4, 2], [2, 12]]"""
+    """numerical_hessian of f(x) = x0**2 x1 + x1**3 at [1, 2] is [[4, 2], [2, 12]]
+
+    With the default h=1e-4: the points that nudge two entries of x nudge one by 1e-4.
+    """
     what = "numerical_hessian(f, x) for f(x) = x0**2 * x1 + x1**3 at x = [1, 2]"
-    got = as_array(sub.call("numerical_hessian", course_hessian_f, np.array([1.0, 2.0])), what)
+    x = np.array([1.0, 2.0])
+    seen: list[np.ndarray] = []
+    got = as_array(sub.call("numerical_hessian", recording(course_hessian_f, seen), x.copy()), what)
     expected = np.array([[4.0, 2.0], [2.0, 12.0]])  # [[2 x1, 2 x0], [2 x0, 6 x1]]
     require_close(got, expected, what, hessian_tolerance(ctx, expected))
+    require_default_hessian_step(seen, x, what)
 
 
 @grader.check("numerical-hessian-hidden", exercise="numerical_hessian")
 def hessian_hidden(sub: Submission, ctx: Context) -> None:
-    """numerical_hessian matches the exact symmetric (n, n) Hessian of hidden functions"""
+    """numerical_hessian (default h=1e-4) matches the exact symmetric Hessian of hidden functions"""
     for n in (2, 3, 4):
         R = ctx.rng.normal(0.0, 1.0, (n, n))
         f = Curved(ctx.rng.uniform(0.5, 2.0, n), R + R.T, ctx.rng.normal(0.0, 0.7, n))
         x = ctx.rng.uniform(-1.5, 1.5, n)
         what = f"numerical_hessian(f, x) for a hidden f of {n} variables"
-        called = sub.call_keep("numerical_hessian", f, x.copy())
+        seen: list[np.ndarray] = []
+        called = sub.call_keep("numerical_hessian", recording(f, seen), x.copy())
         got = as_array(called.value, what)
         expected = f.hessian(x)
         require_close(got, expected, what, hessian_tolerance(ctx, expected))
         require_unchanged(x, called.args[1], "x in numerical_hessian(f, x)")
+        require_default_hessian_step(seen, x, what)

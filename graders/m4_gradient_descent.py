@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from calcgrade import (
+    Answered,
     CheckFailure,
     Context,
     Grader,
@@ -336,7 +337,7 @@ def diagnose_steps(
         return 0 <= k < len(points) and matches(x, points[k], tol)
 
     off_by_one = abs(n_steps - n) <= 1 and any(at(k) for k in (n - 1, n, n + 1))
-    if case.tol is None and n_steps != n and at(n_steps):
+    if case.tol is None and case.stop == "tol" and n_steps != n and at(n_steps):
         # stopped at another iterate of the right path, while the runs with a given tol
         # (checked first) stopped right: the default tol is off
         return "default_tol"
@@ -523,7 +524,8 @@ def gd_hidden_stops_on_tol(sub: Submission, ctx: Context) -> None:
 def gd_hidden_max_iters(sub: Submission, ctx: Context) -> None:
     """gradient_descent makes exactly max_iters steps when the gradient stays above tol
 
-    On hidden bowls, 1-D and matrix-shaped x0.
+    On hidden bowls, 1-D and matrix-shaped x0, and one run with the default max_iters = 10000
+    (a learning rate so small that the gradient stays far above the default tol).
     """
     cases = [
         max_iters_case(ctx.rng, (6,), "a hidden bowl with a 1-D x0 that runs max_iters"),
@@ -534,6 +536,112 @@ def gd_hidden_max_iters(sub: Submission, ctx: Context) -> None:
         expected = expected_run(ctx, case)
         x, n_steps, _ = run_student(sub, ctx, case, expected)
         require_result(x, n_steps, case, expected, ctx.analytic)
+    check_default_max_iters(sub, ctx)
+
+
+# ---------------------------------------------------------------------------
+# the default max_iters
+#
+# A run that reaches the default cap of 10000 steps cannot call back into the grader
+# at every step: a callback is a round trip between processes (about 0.25 ms, so
+# 2.5 s for 10000). It runs in the student's process instead: x0 is a 0-d array, so
+# that after the first update x is a NumPy scalar, and grad_fn carries its answers at
+# every iterate of the path (``Answered``), keyed by their exact bits. A loop that
+# keeps x a 0-d array, or whose update rounds differently, comes back to the grader at
+# every step: that run is left ungraded (the other runs of the check still grade the
+# loop) rather than slowed down to its call's time limit.
+
+DEFAULT_MAX_ITERS = 10000
+TABLE_STEPS = 2 * DEFAULT_MAX_ITERS + 1  # answers up to twice the default, and one more
+ROUND_TRIPS = 50  # calls that come back to the grader before the run is given up
+
+
+class Abandoned(Exception):
+    """Raised into the student's loop to end a run early (see ``ScalarBowl``)."""
+
+
+class ScalarBowl:
+    """grad_fn of the 1-D bowl f(x) = 0.5 k (x - c)**2 for a loop on NumPy scalars.
+
+    ``path`` holds x_0 .. x_TABLE_STEPS of x = x - lr * grad_fn(x) in float arithmetic
+    (the same bits as NumPy's float64); ``answered()`` sends grad_fn with its answers at
+    all of them. A call that comes back anyway is either the first one (x0 is a 0-d
+    array), a point beyond the path (the loop went on far past the default max_iters:
+    ``beyond``) or a loop that rounds differently or keeps x an array (``slow``).
+    Only calls made while ``live`` (during the student's call) count: the diagnosis by
+    slips calls grad_fn again afterwards, in the grader's process, at every step.
+    """
+
+    def __init__(self, curvature: float, center: float, x0: float, lr: float) -> None:
+        self.curvature, self.center, self.lr = curvature, center, lr
+        self.path = [x0]
+        for _ in range(TABLE_STEPS):
+            x = self.path[-1]
+            self.path.append(x - lr * self.slope(x))
+        self.round_trips = 0
+        self.outcome: str | None = None  # "beyond" or "slow" once the run was given up
+        self.live = False
+
+    def slope(self, x: float) -> float:
+        return self.curvature * (x - self.center)
+
+    def answered(self) -> Answered:
+        table = Answered.at(self.slope, self.path)
+        return Answered(self, table.answers)
+
+    def __call__(self, x: Any) -> float:
+        value = float(np.asarray(x, dtype=np.float64).reshape(-1)[0])
+        if not self.live:
+            return self.slope(value)
+        self.round_trips += 1
+        direction = np.sign(self.path[1] - self.path[0])
+        step = abs(self.path[-1] - self.path[-2])
+        if (value - self.path[-1]) * direction > step / 2:
+            self.outcome = "beyond"
+        elif self.round_trips > ROUND_TRIPS:
+            self.outcome = "slow"
+        if self.outcome is not None:
+            raise Abandoned("the grader ended this run early")
+        return self.slope(value)
+
+
+def check_default_max_iters(sub: Submission, ctx: Context) -> None:
+    """With the default max_iters, a run whose gradient stays far above the default tol
+    makes exactly 10000 steps.
+
+    The bowl 0.5 k (x - c)**2 with k in [1, 4], x0 at distance 1 from c and lr = 1e-5:
+    after 20000 steps the gradient is still above 0.4.
+    """
+    curvature = float(ctx.rng.uniform(1.0, 4.0))
+    center = float(ctx.rng.uniform(-2.0, 2.0))
+    start = center + float(ctx.rng.choice([-1.0, 1.0]))
+    bowl = ScalarBowl(curvature, center, start, 1e-5)
+    label = "a hidden 1-D bowl with a 0-d x0, the default max_iters and tol, and a tiny lr"
+    what = f"gradient_descent on {label}"
+    bowl.live = True
+    try:
+        result = sub.call("gradient_descent", bowl.answered(), np.array(start), 1e-5)
+    except StudentError:
+        if bowl.outcome == "slow":
+            return  # not gradable here (see above); the other runs graded the loop
+        if bowl.outcome == "beyond":
+            raise CheckFailure(
+                f"{what}: the loop went on far past the default max_iters: n_steps is wrong",
+                detail=f"{what}: more than {TABLE_STEPS} steps, expected {DEFAULT_MAX_ITERS}",
+            ) from None
+        raise
+    finally:
+        bowl.live = False
+    x, n_steps = as_tuple(result, "gradient_descent(...) result (x, n_steps)", 2)
+    x = as_array(x, f"{what}: x")
+    if x.size != 1:
+        raise CheckFailure(f"{what}: x has shape {x.shape}, expected one number like x0")
+    n_steps = as_int(n_steps, f"{what}: n_steps")
+    path = [np.array(point) for point in bowl.path]
+    expected = Expected(path[DEFAULT_MAX_ITERS], DEFAULT_MAX_ITERS, path)
+    case = Case(label, Bowl(np.array([[curvature]]), np.array(center)), np.array(start),
+                1e-5, None, None, "max_iters")  # fmt: skip
+    require_result(x.reshape(()), n_steps, case, expected, ctx.analytic)
 
 
 @grader.check("gd-hidden-already-flat", exercise="gradient_descent")
@@ -744,13 +852,18 @@ def linreg_contract(sub: Submission, ctx: Context) -> None:
 def linreg_hidden_epochs(sub: Submission, ctx: Context) -> None:
     """train_linear_regression matches the reference epoch by epoch on hidden data
 
-    Each loss (recorded before its update), then w and b; N != D, several lr and epochs.
+    Each loss (recorded before its update), then w and b; N != D, several lr and epochs,
+    and one run with the default lr = 0.1 (epochs = 3 given).
     """
     for n, d, lr, epochs in ((40, 3, 0.1, 6), (25, 4, 0.05, 5), (60, 2, 0.2, 8)):
         X, y = regression_data(ctx.rng, n, d)
         what = f"train_linear_regression(X, y, lr, epochs={epochs}) on hidden data ({n} x {d})"
         w, b, losses, _ = call_training(sub, X, y, what, epochs, lr=lr, epochs=epochs)
         require_training(ctx, (w, b, losses), X, y, lr, epochs, what)
+    X, y = regression_data(ctx.rng, 30, 3)
+    what = "train_linear_regression(X, y, epochs=3) with the default lr on hidden data (30 x 3)"
+    w, b, losses, _ = call_training(sub, X, y, what, 3, epochs=3)
+    require_training(ctx, (w, b, losses), X, y, 0.1, 3, what)
 
 
 @grader.check("linreg-hidden-converges", exercise="train_linear_regression")

@@ -169,3 +169,24 @@ def test_the_class_report_lists_each_diagnosed_slip_as_a_mistake_of_its_own() ->
     assert '<td class="num">2</td><td>t1_squares › square</td><td><code>slip</code>' in section
     assert '<td class="num">1</td><td>t1_squares › square</td><td><code>slip</code>' in section
     assert "(plus)" in section and "(times)" in section
+
+
+def test_a_function_exercise_named_like_a_method_is_the_function() -> None:
+    # m3's contract has relu(Z) and Value.relu(); a relu record is about the function
+    source = (
+        REFERENCE
+        + """
+
+def relu(Z):
+    return np.maximum(Z, 0.0)
+
+
+class Node:
+    def relu(self):
+        return self
+"""
+    )
+    Z = np.array([-2.0, -0.5, 1.5, 3.0])
+    records = [Record("relu", None, (Z,), {}, -np.maximum(Z, 0.0))]
+    found = diagnose(source, [*CONTRACT, "relu", "Node"], "relu", records, TOL, 5.0)
+    assert found is not None and [s.operator for s in found] == ["neg_added"]

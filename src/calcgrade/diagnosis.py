@@ -95,12 +95,16 @@ def _catalogue(source: str, contract: Sequence[str]) -> _Catalogue:
 
 
 def _method_owners(tree: ast.Module, contract: Sequence[str]) -> dict[str, str]:
+    """Exercise -> its class, for the exercises that are methods (m6's `train`), not
+    top-level functions as well (m3's `relu` is one; `Value.relu` belongs to `Value`)."""
+    top = {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.ClassDef)}
     owners = {}
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef) and item.name in contract:
-                    owners[item.name] = node.name
+            methods = [item.name for item in node.body if isinstance(item, ast.FunctionDef)]
+            for name in methods:
+                if name in contract and name not in top:
+                    owners[name] = node.name
     return owners
 
 

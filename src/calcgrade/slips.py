@@ -324,9 +324,12 @@ class SiteFinder:
             self.augmented(node)
         if isinstance(node, ast.Return | ast.Assign) and self.in_function:
             result = node.value
-            if result is not None and not isinstance(result, NOT_NEGATED):
-                negated = ast.UnaryOp(ast.USub(), result)
-                self.add(result, "neg_added", expression_edit(result, negated))
+            # a tuple's items one by one: `self.lr, self.beta = lr, beta`, `return dX, dW`
+            items = result.elts if isinstance(result, ast.Tuple) else [result]
+            for item in items:
+                if item is not None and not isinstance(item, NOT_NEGATED):
+                    negated = ast.UnaryOp(ast.USub(), item)
+                    self.add(item, "neg_added", expression_edit(item, negated))
 
     def calls(self, node: ast.Call) -> None:
         for index, keyword in enumerate(node.keywords):
