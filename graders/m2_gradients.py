@@ -61,7 +61,17 @@ from calcgrade import (
 )
 from calcgrade.figure_data import Built, contours, frame, path_of, point_or_none, thinned
 
+ONE_SIDED = (
+    "This looks like a one-sided difference, such as (f(x + h e_i) - f(x)) / h: its error "
+    "shrinks only like h. Use the central difference (f(x + h e_i) - f(x - h e_i)) / (2h), "
+    "whose error shrinks like h**2."
+)
+
 HINTS = {
+    "one_sided_difference": ONE_SIDED,
+    "one_sided_difference_backward": ONE_SIDED.replace(
+        "(f(x + h e_i) - f(x)) / h", "(f(x) - f(x - h e_i)) / h"
+    ),
     "all_coordinates_at_once": (
         "Every entry of your gradient is the same number: you shifted all of x by h at once. "
         "Nudge one coordinate at a time: for each index i, add h to entry i only (on a copy), "
@@ -214,6 +224,30 @@ def central_differences(f: Callable[[np.ndarray], float], x: np.ndarray, h: floa
     return grad
 
 
+def one_sided(f: Callable[[np.ndarray], Any], x: np.ndarray, h: float) -> dict[str, np.ndarray]:
+    """What the forward and the backward difference give, for every index of x: a
+    gradient of scalar f (shape of x) or a Jacobian of vector f (outputs x inputs)."""
+    value = f(x.copy())
+    here = np.atleast_1d(np.asarray(value, dtype=np.float64)).ravel()
+    vector = np.ndim(value) > 0
+    forward, backward = [], []
+    for index in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[index] += h
+        minus[index] -= h
+        forward.append((np.atleast_1d(np.asarray(f(plus), dtype=np.float64)).ravel() - here) / h)
+        backward.append((here - np.atleast_1d(np.asarray(f(minus), dtype=np.float64)).ravel()) / h)
+
+    def shaped_as(columns: list[np.ndarray]) -> np.ndarray:
+        stacked = np.stack(columns, axis=1)  # outputs x inputs
+        return stacked if vector else stacked.reshape(x.shape)
+
+    return {
+        "one_sided_difference": shaped_as(forward),
+        "one_sided_difference_backward": shaped_as(backward),
+    }
+
+
 def all_at_once(f: Callable[[np.ndarray], float], x: np.ndarray, h: float) -> np.ndarray:
     """Mistake: shift the whole x by h and copy the one quotient into every entry."""
     return np.full(x.shape, (f(x + h) - f(x - h)) / (2 * h))
@@ -335,7 +369,7 @@ def check_gradient(
         failure.hint = multi_hint
         raise
     expected = central_differences(f, x, step)
-    mistakes = {"all_coordinates_at_once": all_at_once(f, x, step)}
+    mistakes = {"all_coordinates_at_once": all_at_once(f, x, step), **one_sided(f, x, step)}
     if x.ndim > 1:
         mistakes["one_d_only"] = first_axis_only(f, x, step)
     if h is not None:
@@ -1083,7 +1117,8 @@ def jacobian_course_example(sub: Submission, ctx: Context) -> None:
     seen: list[np.ndarray] = []
     got = as_array(sub.call("numerical_jacobian", recording(course_vector_f, seen), x.copy()), what)
     expected = np.array([[2.0, 0.0], [2.0, 1.0], [0.0, 3.0]])  # rows: outputs; columns: inputs
-    require_close(got, expected, what, ctx.finite_difference_for(expected))
+    mistakes = one_sided(course_vector_f, x, 1e-5)
+    require_close(got, expected, what, ctx.finite_difference_for(expected), mistakes)
     require_default_step(seen, x, what, hint="jacobian_default_h")
 
 
@@ -1098,7 +1133,8 @@ def jacobian_hidden(sub: Submission, ctx: Context) -> None:
         called = sub.call_keep("numerical_jacobian", recording(f, seen), x.copy())
         got = as_array(called.value, what)
         expected = f.jacobian(x)
-        require_close(got, expected, what, ctx.finite_difference_for(expected))
+        mistakes = one_sided(f, x, 1e-5)
+        require_close(got, expected, what, ctx.finite_difference_for(expected), mistakes)
         require_unchanged(x, called.args[1], "x in numerical_jacobian(f, x)")
         require_default_step(seen, x, what, hint="jacobian_default_h")
 

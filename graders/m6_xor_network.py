@@ -91,6 +91,15 @@ from calcgrade.figure_data import Built, curves, error_heatmap, rounded
 from calcgrade.relations import TWO_LAYER_BLOCKS
 
 HINTS = {
+    "tanh_derivative_of_z": (
+        "The hidden layer's slope needs tanh computed from its input: with H = "
+        "np.tanh(X @ W1 + b1), dZ1 = dH * (1 - H**2). You plugged the pre-activation "
+        "X @ W1 + b1 itself into 1 - z**2."
+    ),
+    "tanh_derivative_missing": (
+        "Between dH = dZ2 @ W2.T and the first layer sits the tanh: dZ1 = dH * (1 - H**2). "
+        "You sent dH straight to W1 and b1."
+    ),
     "forbidden_import": (
         "The final project may use only NumPy and the standard library. Remove every import "
         "of a machine-learning or autodiff library (also one inside try/except, or done with "
@@ -311,15 +320,23 @@ def reference_network(ctx: Context, params: dict[str, np.ndarray]) -> Any:
 
 
 def backprop(
-    params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, double_counted: bool
+    params: dict[str, np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    double_counted: bool = False,
+    hidden_slope: str = "1 - H**2",
 ) -> dict[str, np.ndarray]:
-    """The gradients a student would get with dZ2 = (out - y) / N, times out (1 - out) or not."""
-    H = np.tanh(X @ params["W1"] + params["b1"])
+    """The gradients a student would get with dZ2 = (out - y) / N, times out (1 - out) or not,
+    and the hidden layer's slope taken right ("1 - H**2"), on Z1 ("1 - Z1**2") or left out
+    ("1")."""
+    Z1 = X @ params["W1"] + params["b1"]
+    H = np.tanh(Z1)
     out = 1.0 / (1.0 + np.exp(-(H @ params["W2"] + params["b2"])))
     dZ2 = (out - y) / X.shape[0]
     if double_counted:
         dZ2 = dZ2 * out * (1 - out)
-    dZ1 = (dZ2 @ params["W2"].T) * (1 - H**2)
+    slope = {"1 - H**2": 1 - H**2, "1 - Z1**2": 1 - Z1**2, "1": np.ones_like(H)}[hidden_slope]
+    dZ1 = (dZ2 @ params["W2"].T) * slope
     return {"W1": X.T @ dZ1, "b1": dZ1.sum(axis=0), "W2": H.T @ dZ2, "b2": dZ2.sum(axis=0)}
 
 
@@ -329,6 +346,8 @@ def gradient_mistakes(
     return {
         "gradients_summed": {key: X.shape[0] * correct[key] for key in KEYS},
         "output_derivative_double_counted": backprop(params, X, y, double_counted=True),
+        "tanh_derivative_of_z": backprop(params, X, y, hidden_slope="1 - Z1**2"),
+        "tanh_derivative_missing": backprop(params, X, y, hidden_slope="1"),
     }
 
 

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from .config import Tolerance
-from .handle import PLAN, Answered, PlannedStep, Record, RemoteObject, Step, snapshot
+from .handle import PLAN, Record, RemoteObject
 from .numerics import close, scaled_for_differences
 from .slips import Slip, slips
 
@@ -192,7 +192,7 @@ def _histories(records: Sequence[Record], target: str) -> list[_History]:
         if record.target == PLAN:
             if _plan_replayable(record, target):
                 histories.append(_History(None, (record,), plan=True))
-        elif _holds_object((record.args, record.kwargs)):
+        elif record.sent is not None and _holds_object(record.arguments()):
             continue
         elif record.target == target and record.method is None:
             if type(record.value) is RemoteObject:
@@ -207,13 +207,19 @@ def _histories(records: Sequence[Record], target: str) -> list[_History]:
 
 
 def _plan_replayable(record: Record, target: str) -> bool:
-    steps = [step for step in record.args if type(step) is PlannedStep]
-    return (
-        len(steps) == len(record.args)
-        and type(record.value) is list
-        and any(step.target == target and step.attr is None for step in steps)
-        and not any(_holds_object((s.target, s.args, s.kwargs)) for s in steps)
-    )
+    steps = record.sent
+    if type(steps) is not list or type(record.value) is not list:
+        return False
+    made = False
+    unknown = list(range(len(steps)))  # stand-ins for the steps' values
+    for step in steps:
+        where = step.get("target") or {}
+        if "ref" in where:
+            return False  # an object made before the plan: not replayed
+        made |= where.get("name") == target and step.get("attr") is None
+        if _holds_object(record.decoded([step.get("args"), step.get("kwargs")], unknown)):
+            return False
+    return made
 
 
 def _holds_object(value: Any) -> bool:
@@ -244,11 +250,12 @@ def _replay(namespace: dict[str, Any], target: str, history: _History, tol: Tole
     if history.make is None:
         (record,) = history.calls
         return _call_matches(namespace[target], record, tol)
-    obj = namespace[target](*_arguments(history.make.args), **_arguments(history.make.kwargs))
+    args, kwargs = history.make.arguments()
+    obj = namespace[target](*args, **kwargs)
     for record in history.calls:
         name = str(record.method)
         if name.startswith("="):
-            setattr(obj, name[1:], _arguments(record.args[0]))
+            setattr(obj, name[1:], record.arguments()[0][0])
         elif name.startswith("."):
             if not _same(record.value, getattr(obj, name[1:]), tol):
                 return False
@@ -260,24 +267,17 @@ def _replay(namespace: dict[str, Any], target: str, history: _History, tol: Tole
 def _replay_plan(namespace: dict[str, Any], record: Record, tol: Tolerance) -> bool:
     """Run a plan's steps on the model; each step that ran for the student must agree."""
     results: list[Any] = []
-
-    def resolve(value: Any) -> Any:
-        if type(value) is Step:
-            return results[value.index]
-        if type(value) in (list, tuple):
-            return type(value)(resolve(item) for item in value)
-        if type(value) is dict:
-            return {key: resolve(item) for key, item in value.items()}
-        return _arguments(value)
-
-    for step, student in zip(record.args, record.value, strict=False):
-        if step.attr is None:
-            value = namespace[step.target](*resolve(step.args), **resolve(step.kwargs))
-        elif step.do == "get":
-            value = getattr(resolve(step.target), step.attr)
+    for step, student in zip(record.sent, record.value, strict=False):
+        where = step["target"]
+        args = tuple(record.decoded(step["args"], results))
+        kwargs = dict(record.decoded(step["kwargs"], results))
+        subject = namespace[where["name"]] if "name" in where else results[where["step"]]
+        if step["do"] == "get":
+            value = getattr(subject, step["attr"])
+        elif step["attr"] is None:
+            value = subject(*args, **kwargs)
         else:
-            method = getattr(resolve(step.target), step.attr)
-            value = method(*resolve(step.args), **resolve(step.kwargs))
+            value = getattr(subject, step["attr"])(*args, **kwargs)
         results.append(value)
         if not _same(student, value, tol):
             return False
@@ -285,7 +285,7 @@ def _replay_plan(namespace: dict[str, Any], record: Record, tol: Tolerance) -> b
 
 
 def _call_matches(function: Callable[..., Any], record: Record, tol: Tolerance) -> bool:
-    args, kwargs = _arguments(record.args), _arguments(record.kwargs)
+    args, kwargs = record.arguments()
     value = function(*args, **kwargs)
     if not _same(record.value, value, tol):
         return False
@@ -296,18 +296,6 @@ def _call_matches(function: Callable[..., Any], record: Record, tol: Tolerance) 
         for student, model in zip(record.after, args, strict=False)
         if isinstance(student, np.ndarray | dict | list)
     )
-
-
-def _arguments(value: Any) -> Any:
-    """A fresh copy of recorded arguments, with grader functions as plain callables."""
-    if type(value) is Answered:
-        return value.function
-    copied = snapshot(value)
-    if type(copied) is dict:
-        return {key: _arguments(item) for key, item in copied.items()}
-    if type(copied) in (list, tuple):
-        return type(copied)(_arguments(item) for item in copied)
-    return copied
 
 
 def _same(student: Any, model: Any, tol: Tolerance) -> bool:
@@ -335,8 +323,13 @@ def _same(student: Any, model: Any, tol: Tolerance) -> bool:
         return False
     if got.shape != expected.shape:
         return False
-    both_nan = np.isnan(got) & np.isnan(expected)
-    return bool((close(got, expected, scaled_for_differences(tol, expected)) | both_nan).all())
+    finite = np.isfinite(expected)
+    if not np.array_equal(finite, np.isfinite(got)):
+        return False
+    alike = np.where(finite, False, (got == expected) | (np.isnan(got) & np.isnan(expected)))
+    scale = expected[finite] if finite.any() else np.zeros(1)
+    near = close(got, np.where(finite, expected, 0.0), scaled_for_differences(tol, scale))
+    return bool(np.where(finite, near, alike).all())
 
 
 @contextmanager

@@ -11,10 +11,8 @@ receives a stand-in that calls back.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
-
-import numpy as np
 
 from calcgrade_worker import wire
 
@@ -68,45 +66,67 @@ class Record:
 
     ``target`` is a top-level name, or the number of a student object whose
     method ``method`` was called (``.name``: an attribute read, ``=name``: an
-    attribute set to ``args[0]``), or ``PLAN`` for a plan, whose ``args`` are its
-    steps (``PlannedStep``) and ``value`` the values of the steps that ran;
-    ``args`` and ``kwargs`` are copies of the arguments as they were sent,
-    ``value`` is the result and ``after`` the arguments as they were after the
-    call (for calls that kept them).
+    attribute set to the one argument), or ``PLAN`` for a plan (``sent`` holds
+    its steps, as sent; ``value`` the values of the steps that ran). ``sent`` is
+    the arguments as they were sent (encoded ``[args, kwargs]``: the wire's
+    form, so recording copies nothing), ``callbacks`` the grader functions they
+    name, ``value`` the result and ``after`` the arguments after the call (for
+    calls that kept them). ``Record.of`` makes one from plain arguments.
     """
 
     target: str | int
     method: str | None
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
+    sent: Any
     value: Any
     after: tuple[Any, ...] | None = None
+    callbacks: Mapping[int, Callable[..., Any]] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        target: str | int,
+        method: str | None,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        value: Any,
+        after: tuple[Any, ...] | None = None,
+    ) -> Record:
+        callbacks: dict[int, Callable[..., Any]] = {}
+
+        def fallback(item: Any) -> Any:
+            if type(item) is RemoteObject:
+                return {"r": item.ref, "type": item.type_name}
+            if callable(item):
+                callbacks[len(callbacks) + 1] = item
+                return {"c": len(callbacks)}
+            raise GradingError(f"cannot record {type(item).__name__}")
+
+        sent = wire.encode([tuple(args), dict(kwargs)], fallback)
+        return cls(target, method, sent, value, after, callbacks)
+
+    def decoded(self, data: Any, steps: list[Any] | None = None) -> Any:
+        """Fresh copies of encoded values of this record: arrays are new arrays, grader
+        functions themselves, student objects ``RemoteObject``s, earlier plan steps
+        their values in ``steps``."""
+
+        def on_ref(ref: int, type_name: str) -> RemoteObject:
+            return RemoteObject(ref, type_name, -1)
+
+        def on_callable(callback_id: int, known: Any) -> Any:
+            function = self.callbacks.get(callback_id)
+            if function is None:
+                raise wire.WireError("unknown callable reference")
+            return function
+
+        return wire.decode(data, on_ref, on_callable, steps=steps)
+
+    def arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """Fresh copies of the arguments: (args, kwargs)."""
+        args, kwargs = self.decoded(self.sent)
+        return tuple(args), dict(kwargs)
 
 
 PLAN = "<plan>"
-
-
-@dataclass(frozen=True)
-class PlannedStep:
-    """One step of a recorded plan: ``target`` is a top-level name, a student object
-    or a ``Step`` (an earlier step); ``do`` is "call" or "get"."""
-
-    do: str
-    target: Any
-    attr: str | None
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-
-
-def snapshot(value: Any) -> Any:
-    """A copy of the arrays and containers of ``value`` (other objects as they are)."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if type(value) is dict:
-        return {key: snapshot(item) for key, item in value.items()}
-    if type(value) in (list, tuple):
-        return type(value)(snapshot(item) for item in value)
-    return value
 
 
 @dataclass(frozen=True)
@@ -324,7 +344,8 @@ class Submission:
     def get(self, obj: RemoteObject, attr: str) -> Any:
         reply = self._request({"op": "get", "target": self._ref(obj), "attr": attr}, {})
         value = self._decode(reply.get("value"), {})
-        self._record(Record(obj.ref, f".{attr}", (), {}, snapshot(value)))
+        if self.recording is not None:
+            self._record(Record(obj.ref, f".{attr}", None, self._decode(reply.get("value"), {})))
         return value
 
     def set(self, obj: RemoteObject, attr: str, value: Any) -> None:
@@ -335,9 +356,9 @@ class Submission:
             "attr": attr,
             "value": self._encode(value, callbacks),
         }
-        sent = snapshot(value) if self.recording is not None else None
         self._request(message, callbacks)
-        self._record(Record(obj.ref, f"={attr}", (sent,), {}, None))
+        sent = [{"t": [message["value"]]}, {"d": {}}]  # encoded (value,), {}
+        self._record(Record(obj.ref, f"={attr}", sent, None, callbacks=callbacks))
 
     def _record(self, record: Record) -> None:
         if self.recording is not None:
@@ -362,7 +383,6 @@ class Submission:
             "args": self._encode(tuple(args), callbacks),
             "kwargs": self._encode(dict(kwargs), callbacks),
         }
-        sent = snapshot((args, kwargs)) if self.recording is not None else None
         try:
             reply = self._request(message, callbacks)
         except StudentError as error:
@@ -376,10 +396,11 @@ class Submission:
             if type(after_args) is not tuple or type(after_kwargs) is not dict:
                 raise wire.WireError("the worker sent malformed arguments back")
             called = Called(value, after_args, after_kwargs, _same(reply.get("same"), args))
-        if sent is not None:
+        if self.recording is not None:
             where: str | int = target["name"] if "name" in target else target["ref"]
+            sent = [message["args"], message["kwargs"]]
             after = called.args if keep else None
-            self._record(Record(where, attr, sent[0], sent[1], value, after))
+            self._record(Record(where, attr, sent, value, after, callbacks))
         return called
 
     def _request(self, message: Message, callbacks: dict[int, Callable[..., Any]]) -> Message:
@@ -491,18 +512,14 @@ class Plan:
         self.callbacks: dict[int, Callable[..., Any]] = {}
         self.values: list[Any] | None = None
         self.error: Message = {}
-        self.planned: list[PlannedStep] = []  # the steps as given (for Submission.recording)
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Step:
-        self.planned.append(PlannedStep("call", name, None, snapshot(args), snapshot(kwargs)))
         return self._add("call", self.sub._name(name), None, args, kwargs, name)
 
     def method(self, obj: RemoteObject | Step, name: str, *args: Any, **kwargs: Any) -> Step:
-        self.planned.append(PlannedStep("call", obj, name, snapshot(args), snapshot(kwargs)))
         return self._add("call", self._target(obj), name, args, kwargs, name)
 
     def get(self, obj: RemoteObject | Step, attr: str) -> Step:
-        self.planned.append(PlannedStep("get", obj, attr, (), {}))
         return self._add("get", self._target(obj), attr, (), {}, attr)
 
     def _target(self, obj: RemoteObject | Step) -> Message:
@@ -543,7 +560,7 @@ class Plan:
             raise wire.WireError("the worker sent a malformed plan result")
         self.error = dict(failed.get("error") or {})
         self.values = values
-        self.sub._record(Record(PLAN, None, tuple(self.planned), {}, snapshot(values)))
+        self.sub._record(Record(PLAN, None, self.steps, values, callbacks=self.callbacks))
 
     def result(self, index: int) -> Any:
         if self.values is None:

@@ -353,14 +353,17 @@ def _diagnosed(
     """``outcome`` with the slip of the reference that reproduces the student's
     results as its hint, if there is one (``calcgrade.diagnosis``)."""
     path = course.reference_path(module)
-    found = diagnose(
-        path.read_text(encoding="utf-8"),
-        list(course.module(module).exercises),
-        check.exercise,
-        outcome.records,
-        SLIP_TOLERANCE,
-        seconds,
-    )
+    try:
+        found = diagnose(
+            path.read_text(encoding="utf-8"),
+            list(course.module(module).exercises),
+            check.exercise,
+            outcome.records,
+            SLIP_TOLERANCE,
+            seconds,
+        )
+    except Exception:  # a hint is never worth a grade: the failure stands without one
+        return outcome
     if not found:
         return outcome
     outcome.hint_id, outcome.hint = SLIP, explain(check.exercise, found)
