@@ -366,3 +366,12 @@ def test_an_empty_class_report() -> None:
     page = class_page([], [])
     assert "0 students · 0 submissions graded · 0 ungraded · 0 not placed" in page
     assert "<p>No points lost.</p>" in page and "<p>None graded.</p>" in page
+
+
+def test_a_hints_code_spans_are_set_in_code_after_escaping() -> None:
+    from calcgrade.html_report import hint_html
+
+    assert hint_html("use `x + h`, not `x - h`") == (
+        "use <code>x + h</code>, not <code>x - h</code>"
+    )
+    assert hint_html("`a < b` and <script>") == ("<code>a &lt; b</code> and &lt;script&gt;")

@@ -99,6 +99,15 @@ footer { color: var(--dim); font-size: .85rem; margin-top: 2.5rem;
 """
 
 
+CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def hint_html(hint: str) -> str:
+    """A hint as HTML: ``text``, with its `code` spans (grader text: hints quote formulas
+    and the reference's code) set in <code>."""
+    return CODE_SPAN.sub(r"<code>\1</code>", text(hint))
+
+
 def text(value: object) -> str:
     """Any value from a result as HTML text: escaped, C0 control characters and lone
     surrogates replaced (they would break the page or the file's encoding), and the
@@ -338,7 +347,7 @@ def _check_article(
     else:
         out.append(_pre(check.message))
     if check.hint:
-        out.append(f'<p class="hint"><strong>Hint:</strong> {text(check.hint)}</p>')
+        out.append(f'<p class="hint"><strong>Hint:</strong> {hint_html(check.hint)}</p>')
     for figure in check.figures:
         if audience == "instructor" or figure.audience == "everyone":
             out.append(_figure(figure, audience, cache))
