@@ -22,6 +22,7 @@ It is a measurement, not a gate: the exit status is 0 whatever the kill rate
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import sys
@@ -42,7 +43,7 @@ from calcgrade.errors import CalcgradeError, GradingError
 from calcgrade.forkserver import ForkServer
 from calcgrade.results import SLIP, ModuleResult
 from calcgrade.runner import Options, grade_file, load_grader, load_reference
-from calcgrade.slips import KINDS, normalised, slips
+from calcgrade.slips import KINDS, slips
 
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENT_FILE = ROOT / "benchmarks" / "mutation_equivalent.yml"
@@ -347,6 +348,14 @@ SLIP_PHRASES = [  # how calcgrade.diagnosis.explain names a slip: (changed, repl
     (re.compile(r"a default argument is (\S+) instead of (\S+?)(?:;|\. )"), 2, 1),
     (re.compile(r"`([^`]+)`(?: \(in `[^`]+`\))? is written `([^`]+)`"), 1, 2),
 ]
+
+
+def normalised(code: str) -> str:
+    """Code as ast prints it (spacing and redundant parentheses gone), or as given."""
+    try:
+        return ast.unparse(ast.parse(re.sub(r"\s+", " ", code).strip()))
+    except SyntaxError:
+        return code.strip()
 
 
 def named_slips(text: str) -> set[tuple[str, str]]:

@@ -344,8 +344,7 @@ class Submission:
     def get(self, obj: RemoteObject, attr: str) -> Any:
         reply = self._request({"op": "get", "target": self._ref(obj), "attr": attr}, {})
         value = self._decode(reply.get("value"), {})
-        if self.recording is not None:
-            self._record(Record(obj.ref, f".{attr}", None, self._decode(reply.get("value"), {})))
+        self._record(Record(obj.ref, f".{attr}", None, value))
         return value
 
     def set(self, obj: RemoteObject, attr: str, value: Any) -> None:

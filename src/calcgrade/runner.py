@@ -313,7 +313,7 @@ def _run_checks(
                 began = time.monotonic()
                 seconds = min(SLIP_SECONDS, diagnosing)
                 if seconds > 0:
-                    outcome = _diagnosed(course, module, check, outcome, seconds)
+                    outcome = _diagnosed(course, module, reference, check, outcome, seconds)
                 diagnosing -= time.monotonic() - began
         done[check.id] = CheckResult(
             id=check.id,
@@ -346,16 +346,17 @@ class _Outcome:
 def _diagnosed(
     course: Course,
     module: str,
+    reference: ModuleType,
     check: CheckDef,
     outcome: _Outcome,
     seconds: float,
 ) -> _Outcome:
     """``outcome`` with the slip of the reference that reproduces the student's
-    results as its hint, if there is one (``calcgrade.diagnosis``)."""
-    path = course.reference_path(module)
+    results as its hint, if there is one (``calcgrade.diagnosis``). The slips are
+    made from the source of the ``reference`` module that the checks use."""
     try:
         found = diagnose(
-            path.read_text(encoding="utf-8"),
+            inspect.getsource(reference),
             list(course.module(module).exercises),
             check.exercise,
             outcome.records,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -398,11 +397,3 @@ def segment(lines: list[bytes], edit: Edit) -> str:
 def snippet(text: str, first: int, last: int) -> str:
     lines = text.splitlines()[first - 1 : last]
     return " ".join(line.strip() for line in lines if line.strip())
-
-
-def normalised(code: str) -> str:
-    """Code as ast prints it (spacing and redundant parentheses gone), or as given."""
-    try:
-        return ast.unparse(ast.parse(re.sub(r"\s+", " ", code).strip()))
-    except SyntaxError:
-        return code.strip()
