@@ -60,6 +60,7 @@ from calcgrade import (
     require_close,
 )
 from calcgrade.figure_data import Built, contours, frame, path_of, point_or_none, thinned
+from calcgrade.source_scan import definition
 
 ONE_SIDED = (
     "This looks like a one-sided difference, such as (f(x + h e_i) - f(x)) / h: its error "
@@ -349,13 +350,8 @@ def check_gradient(
     step = 1e-5 if h is None else h
     multi_hint = "one_d_only" if one_d_ok else None
     seen: list[np.ndarray] = []
-
-    def recorded(point: Any) -> float:
-        seen.append(np.array(point, dtype=np.float64, copy=True))
-        return f(point)
-
     try:
-        value, mutated = call_gradient(sub, recorded, x, h)
+        value, mutated = call_gradient(sub, recording(f, seen), x, h)
     except StudentError as error:
         if error.not_implemented or multi_hint is None:
             raise
@@ -812,15 +808,7 @@ def number_default(sub: Submission, function: str, parameter: str) -> tuple[floa
     """The default value of ``parameter`` in the last top-level ``def function`` of the
     submission, and where it is written, when it is written as a number (10000, 1e4,
     10_000); None when it is anything else (None, an expression) or not found."""
-    found: tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None = None
-    for label, code in sub.cells.items():
-        try:
-            tree = ast.parse(code)
-        except (SyntaxError, ValueError, RecursionError):
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == function:
-                found = (label, node)  # the last definition is the one that runs
+    found = definition(sub.cells, function)
     if found is None:
         return None
     label, node = found
@@ -854,6 +842,24 @@ def scaled_start(ctx: Context, bowl: Bowl, direction: np.ndarray, stop: int) -> 
     before = float(np.linalg.norm(bowl.gradient(points[stop - 1])))
     after = float(np.linalg.norm(bowl.gradient(final)))
     return np.asarray(direction * (DEFAULT_TOL / np.sqrt(before * after)), dtype=np.float64)
+
+
+def climb_with_defaults(
+    sub: Submission, ctx: Context, n: int, what: str
+) -> tuple[Bowl, np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray, Climb]:
+    """gradient_ascent(grad_fn, x0) called with its defaults on a hidden quick bowl of n
+    variables whose top is 0 and whose climb stops on tol=1e-8 after TOL_STEP steps
+    (``scaled_start``), drawn, with the first step checked against the default lr
+    (compared in relative terms: the iterates are tiny, so without the max(1, |x|)
+    scaling of the arithmetic tolerance). The bowl, x0, the reference's
+    (final x, points), the returned x and the recorder of the student's calls."""
+    bowl = Bowl(Bowl.random(ctx.rng, n, DEFAULT_LR, 0.4, 0.5).A, np.zeros(n))
+    x0 = scaled_start(ctx, bowl, ctx.rng.normal(0.0, 1.0, n), TOL_STEP)
+    reference = trajectory(ctx, bowl.gradient, x0)
+    draw = ascent_figure(ctx, what, bowl.value, reference)
+    got, recorder = climb(sub, ctx, bowl.gradient, x0, what, 1000, draw=draw)
+    require_default_lr(recorder.iterates(), bowl.gradient, x0, what, ctx.arithmetic)
+    return bowl, x0, reference, got, recorder
 
 
 def require_default_stop(
@@ -959,14 +965,9 @@ def ascent_hidden_steps(sub: Submission, ctx: Context) -> None:
     # step is x + 0.01 * grad_fn(x) (the first point where grad_fn is called after x0
     # tells the lr). The top is at 0: compared in relative terms, without the max(1, |x|)
     # scaling of the arithmetic tolerance.
-    bowl = Bowl(Bowl.random(ctx.rng, 3, DEFAULT_LR, 0.4, 0.5).A, np.zeros(3))
-    x0 = scaled_start(ctx, bowl, ctx.rng.normal(0.0, 1.0, 3), TOL_STEP)
     what = "gradient_ascent(grad_fn, x0) with the default lr, on a hidden concave function"
-    reference = trajectory(ctx, bowl.gradient, x0)
-    draw = ascent_figure(ctx, what, bowl.value, reference)
-    _, recorder = climb(sub, ctx, bowl.gradient, x0, what, 1000, draw=draw)
+    _, _, reference, _, recorder = climb_with_defaults(sub, ctx, 3, what)
     visited = np.array(recorder.iterates()).reshape(-1, 3)
-    require_default_lr(list(visited), bowl.gradient, x0, what, ctx.arithmetic)
     count = min(len(visited), TOL_STEP)
     failure = mismatch_steps(
         visited[:count], reference[1][:count], f"{what}: the x passed to grad_fn", ctx.arithmetic
@@ -1029,17 +1030,11 @@ def ascent_stopping_rule(sub: Submission, ctx: Context) -> None:
     # between the norms after TOL_STEP - 1 and TOL_STEP steps (1.3e-8 and 0.77e-8 for a
     # factor 0.6). Then a tol of 2e-8 would stop a step earlier, one of 5e-9 a step later.
     # The top is at 0: the iterates are tiny, and exact in relative terms.
-    bowl = Bowl(Bowl.random(ctx.rng, n, DEFAULT_LR, 0.4, 0.5).A, np.zeros(n))
-    x0 = scaled_start(ctx, bowl, ctx.rng.normal(0.0, 1.0, n), TOL_STEP)
     what = (
         "gradient_ascent(grad_fn, x0) with the default lr, max_steps and tol, "
         "on a hidden concave function"
     )
-    reference = trajectory(ctx, bowl.gradient, x0)
-    draw = ascent_figure(ctx, what, bowl.value, reference)
-    got, recorder = climb(sub, ctx, bowl.gradient, x0, what, 1000, draw=draw)
-    # the top is at 0: compared in relative terms, without the max(1, |x|) scaling
-    require_default_lr(recorder.iterates(), bowl.gradient, x0, what, ctx.arithmetic)
+    bowl, x0, reference, got, _ = climb_with_defaults(sub, ctx, n, what)
     require_default_stop(ctx, bowl, x0, got, reference[0], TOL_STEP, what)
 
 

@@ -7,6 +7,8 @@ imported alias ``from numpy import dot as d``) and of the ``@`` operator inside
 the function and inside every top-level function it calls, each with the cell
 and the line. It reads the code as written: a name built at run time
 (``getattr(np, "d" + "ot")``) is not seen; the rule catches the natural uses.
+``definition(cells, name)`` is the ``def`` that runs (the last one), for rules
+about how a function is written (a default argument's value).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 MATMUL = "the @ operator"
+Definition = tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]  # (cell label, the def)
 
 
 @dataclass(frozen=True)
@@ -31,16 +34,10 @@ def uses_in(
 ) -> list[Use]:
     """The uses of ``names`` (and of ``@`` when ``matmul``) in ``function`` and in the
     top-level functions it calls, in the order found; the last definition wins."""
-    defined: dict[str, tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+    parsed = _parsed(cells)
+    defined = _defined(parsed)
     aliases: set[str] = set()
-    for label, code in cells.items():
-        try:
-            tree = ast.parse(code)
-        except (SyntaxError, ValueError, RecursionError):
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                defined[node.name] = (label, node)
+    for _, tree in parsed:
         for found_import in ast.walk(tree):
             if isinstance(found_import, ast.ImportFrom):
                 aliases.update(a.asname or a.name for a in found_import.names if a.name in names)
@@ -58,6 +55,33 @@ def uses_in(
             found.append(Use(what, f"{label}, line {line}: `{code[:120]}`"))
         pending.extend(_called(node))
     return found
+
+
+def definition(cells: Mapping[str, str], function: str) -> Definition | None:
+    """The last top-level ``def function`` of the cells (the one that runs), with the
+    label of its cell; None when there is none."""
+    return _defined(_parsed(cells)).get(function)
+
+
+def _parsed(cells: Mapping[str, str]) -> list[tuple[str, ast.Module]]:
+    """(label, syntax tree) of each cell that parses."""
+    parsed = []
+    for label, code in cells.items():
+        try:
+            parsed.append((label, ast.parse(code)))
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+    return parsed
+
+
+def _defined(parsed: list[tuple[str, ast.Module]]) -> dict[str, Definition]:
+    """Name -> the last top-level definition of that function, with its cell's label."""
+    defined: dict[str, Definition] = {}
+    for label, tree in parsed:
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                defined[node.name] = (label, node)
+    return defined
 
 
 def _uses(
