@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
 import unicodedata
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from .classdir import ClassFolder, Entry
 from .config import Course
@@ -37,9 +39,9 @@ from .html_report import (
     written_fingerprint,
 )
 from .results import ModuleResult
-from .runner import Options, grade_file, load_grader, load_reference
+from .runner import Options, grade_batch_item, load_grader, load_reference
 from .safe_read import read_regular
-from .submission import MAX_BYTES
+from .submission import MAX_BYTES, read_submission
 from .text_safety import printable
 
 PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
@@ -85,6 +87,62 @@ class BatchResult:
         ]
 
 
+Done = Callable[[Entry, "ModuleResult | str"], None]  # a result, or why there is none
+
+
+class Engine(Protocol):
+    """What grades a batch's submissions: ``grade`` calls ``done`` once per entry,
+    from the calling thread, with its result or the reason it is ungraded."""
+
+    def grade(
+        self,
+        course: Course,
+        modules: list[str],
+        options: Options,
+        entries: list[Entry],
+        done: Done,
+    ) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ThreadEngine:
+    """Threads of this process, all served by one fork server (launched early by the
+    caller, so that it warms up while the graders are imported)."""
+
+    def __init__(self, server: ForkServer, workers: int) -> None:
+        self.server = server
+        self.workers = max(1, workers)
+
+    def grade(
+        self,
+        course: Course,
+        modules: list[str],
+        options: Options,
+        entries: list[Entry],
+        done: Done,
+    ) -> None:
+        for module in modules:  # import graders once, before the threads start
+            load_grader(course, module)
+            load_reference(course, module)
+
+        def one(entry: Entry) -> ModuleResult:
+            source = read_submission(entry.path, entry.root)
+            return grade_batch_item(course, entry.module, source, options, self.server)
+
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            futures = {pool.submit(one, entry): entry for entry in entries}
+            for future in as_completed(futures):
+                try:
+                    graded: ModuleResult | str = future.result()
+                except (GradingError, SubmissionError) as error:
+                    graded = str(error)
+                done(futures[future], graded)
+
+    def close(self) -> None:
+        self.server.close()
+
+
 class Batch:
     """One batch run over a class folder."""
 
@@ -94,7 +152,6 @@ class Batch:
         modules: list[str],
         out: Path,
         options: Options,
-        workers: int,
         all_modules: bool,
         html: bool = True,
     ) -> None:
@@ -103,7 +160,6 @@ class Batch:
         self.modules = modules
         self.out = out
         self.options = options
-        self.workers = max(1, workers)
         self.all_modules = all_modules
 
     def result_path(self, entry: Entry) -> Path:
@@ -132,19 +188,6 @@ class Batch:
             return None
         return None
 
-    def _grade(self, entry: Entry, server: ForkServer) -> ModuleResult:
-        for attempt in range(2):
-            generation = server.generation
-            try:
-                return grade_file(
-                    self.course, entry.module, entry.path, self.options, server, entry.root
-                )
-            except GradingError:
-                server.restart(generation)  # unless another thread did already
-                if attempt == 1:
-                    raise
-        raise AssertionError("unreachable")
-
     def _save(self, entry: Entry, key: str, result: ModuleResult) -> None:
         data = {"student": entry.student, "key": key, **result.to_dict()}
         text = json.dumps(data, allow_nan=False, separators=(",", ":"))  # C encoder: no indent
@@ -154,16 +197,16 @@ class Batch:
         self,
         folder: ClassFolder,
         progress: Callable[[Entry, str], None],
-        server: ForkServer | None = None,
+        engine: Engine | None = None,
     ) -> BatchResult:
-        """Grade what is not graded yet, in parallel threads, all served by ``server``
-        (launched from a thread that outlives the batch; by default, this one)."""
+        """Grade what is not graded yet with ``engine`` (by default, threads of this
+        process served by a fork server of their own), saving each result as it comes."""
         started = time.monotonic()
         for stale in (self.out / "results").rglob(".*.tmp"):  # left by a killed run
             stale.unlink(missing_ok=True)
         outcome = BatchResult(rows=[], problems=list(folder.problems))
         results: dict[tuple[str, str], ModuleResult] = {}
-        todo: list[tuple[Entry, str]] = []
+        todo: dict[Entry, str] = {}
         for entry in folder.entries:
             try:
                 if entry.refused:
@@ -176,51 +219,36 @@ class Batch:
                 continue
             previous = self._previous(entry, key)
             if previous is None:
-                todo.append((entry, key))
+                todo[entry] = key
             else:
                 results[(entry.student, entry.module)] = previous
                 outcome.reused += 1
                 progress(entry, "reused")
+
+        def done(entry: Entry, graded: ModuleResult | str) -> None:
+            if isinstance(graded, str):
+                outcome.ungraded.append((entry, graded))
+                progress(entry, "ungraded")
+                return
+            self._save(entry, todo[entry], graded)
+            results[(entry.student, entry.module)] = graded
+            outcome.graded.append((entry, graded))
+            progress(entry, "graded")
+
         if todo:
-            own = server is None  # then launched from this thread, which outlives the batch
-            server = server or ForkServer(self.options.isolation, preload_plotting=True).launched()
+            own = engine is None
+            if engine is None:
+                server = ForkServer(self.options.isolation, preload_plotting=True).launched()
+                engine = ThreadEngine(server, os.cpu_count() or 1)
             try:
-                self._grade_all(todo, outcome, results, progress, server)
+                engine.grade(self.course, self.modules, self.options, list(todo), done)
             finally:
                 if own:
-                    server.close()
+                    engine.close()
         outcome.rows = self._rows(folder, results, outcome)
         outcome.seconds = time.monotonic() - started
         self._write_outputs(outcome)
         return outcome
-
-    def _grade_all(
-        self,
-        todo: list[tuple[Entry, str]],
-        outcome: BatchResult,
-        results: dict[tuple[str, str], ModuleResult],
-        progress: Callable[[Entry, str], None],
-        server: ForkServer,
-    ) -> None:
-        """Grade in parallel threads, saving each result as it comes; one fork
-        server serves every thread, warming up while the graders are imported."""
-        for module in self.modules:  # import graders once, before the threads start
-            load_grader(self.course, module)
-            load_reference(self.course, module)
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            futures = {pool.submit(self._grade, entry, server): (entry, key) for entry, key in todo}
-            for future in as_completed(futures):
-                entry, key = futures[future]
-                try:
-                    result = future.result()
-                except (GradingError, SubmissionError) as error:
-                    outcome.ungraded.append((entry, str(error)))
-                    progress(entry, "ungraded")
-                    continue
-                self._save(entry, key, result)
-                results[(entry.student, entry.module)] = result
-                outcome.graded.append((entry, result))
-                progress(entry, "graded")
 
     def _rows(
         self,

@@ -19,7 +19,7 @@ from .errors import CalcgradeError
 from .forkserver import ForkServer, strict_problem
 
 if TYPE_CHECKING:
-    from .batch import Batch, BatchResult
+    from .batch import Batch, BatchResult, Engine
     from .classdir import ClassFolder, Entry
     from .config import Course
     from .grading_secret import HiddenSeed
@@ -188,14 +188,30 @@ def check(
     type=click.IntRange(min=1),
     default=os.cpu_count() or 1,
     show_default=True,
-    help="submissions graded at once",
+    help="submissions graded at once (with --cluster local: worker processes; "
+    "with --scheduler: unused, the cluster's workers decide)",
 )
 @click.option(
     "--isolation",
     type=click.Choice(["strict", "basic"]),
     default=None,
     help="strict (bubblewrap, own uid per worker) or basic "
-    "[default: strict where available, else basic with a warning]",
+    "[default: strict where available, else basic with a warning; "
+    "with --scheduler, chosen on each worker]",
+)
+@click.option(
+    "--cluster",
+    type=click.Choice(["local"]),
+    default=None,
+    help="grade on a Dask LocalCluster of --workers processes on this machine "
+    "(needs calcgrade[cluster]) [default: threads of this process]",
+)
+@click.option(
+    "--scheduler",
+    envvar="CALCGRADE_SCHEDULER",
+    metavar="ADDRESS",
+    help="grade on the workers of this running Dask scheduler, e.g. tcp://host:8786 "
+    "[env: CALCGRADE_SCHEDULER] (see docs/scale-out.md)",
 )
 @click.option(
     "--seed", type=int, help="seed for the hidden inputs [default: from course_config.yml]"
@@ -215,6 +231,8 @@ def grade(
     out: Path,
     workers: int,
     isolation: str | None,
+    cluster: str | None,
+    scheduler: str | None,
     seed: int | None,
     html: bool,
     run_demo_cells: bool,
@@ -236,25 +254,31 @@ def grade(
     """
     if module and all_modules:
         raise click.UsageError("give --module or --all, not both")
-    problem = strict_problem()
-    if isolation is None:
-        isolation = "basic" if problem else "strict"
-        if problem:
-            click.echo(f"warning: grading with basic isolation: {problem}", err=True)
-    elif isolation == "strict" and problem:
-        raise CalcgradeError(f"strict isolation is not available: {problem}")
-    server = ForkServer(isolation, preload_plotting=True).launched()
+    if cluster and scheduler:
+        raise click.UsageError("give --cluster local or --scheduler, not both")
+    requested = isolation
+    if not scheduler:  # the workers run on this machine: choose here, as they would
+        problem = strict_problem()
+        if isolation is None:
+            isolation = "basic" if problem else "strict"
+            if problem:
+                click.echo(f"warning: grading with basic isolation: {problem}", err=True)
+        elif isolation == "strict" and problem:
+            raise CalcgradeError(f"strict isolation is not available: {problem}")
+    engine = _engine(cluster, scheduler, workers, isolation, requested)
     try:
         from .runner import Options
 
         loaded = selected_course(course)
         secret = _grading_secret(loaded, seed)
-        options = Options(seed=secret.value, isolation=isolation, run_demo_cells=run_demo_cells)
+        options = Options(
+            seed=secret.value, isolation=isolation or "auto", run_demo_cells=run_demo_cells
+        )
         result, layout, modules = _grade_class(
-            class_dir, module, all_modules, out, workers, options, html, loaded, server
+            class_dir, module, all_modules, out, options, html, loaded, engine
         )
     finally:
-        server.close()
+        engine.close()
     from .report import print_summary
 
     course_line = (
@@ -264,6 +288,31 @@ def grade(
     print_summary(result, out, layout, isolation, course_line)
     if layout == "nbgrader":
         _write_nbgrader_gradebook(class_dir, modules, result)
+
+
+def _engine(
+    cluster: str | None,
+    scheduler: str | None,
+    workers: int,
+    isolation: str | None,
+    requested: str | None,
+) -> Engine:
+    """What grades the batch: threads of this process served by a fork server
+    (launched now, to warm up while the rest is imported), or Dask workers."""
+    from .batch import ThreadEngine
+
+    if not (cluster or scheduler):
+        assert isolation is not None
+        return ThreadEngine(ForkServer(isolation, preload_plotting=True).launched(), workers)
+    try:
+        from .cluster import DaskEngine
+    except ImportError as error:
+        raise CalcgradeError(
+            f"grading on Dask needs calcgrade[cluster] (pip install 'calcgrade[cluster]'): {error}"
+        ) from None
+    if scheduler:
+        return DaskEngine.connect(scheduler, requested)
+    return DaskEngine.local(workers, isolation)
 
 
 def _grading_secret(loaded: Course, seed: int | None) -> HiddenSeed:
@@ -287,11 +336,10 @@ def _grade_class(
     module: str | None,
     all_modules: bool,
     out: Path,
-    workers: int,
     options: Options,
     html: bool,
     loaded: Course,
-    server: ForkServer,
+    engine: Engine,
 ) -> tuple[BatchResult, str, list[str]]:
     from .batch import Batch
     from .classdir import find_submissions
@@ -308,8 +356,8 @@ def _grade_class(
             )
         modules = [module] if module else found
         folder.entries = [entry for entry in folder.entries if entry.module in modules]
-        batch = Batch(loaded, modules, out, options, workers, all_modules, html=html)
-        return _run_with_progress(batch, folder, server), folder.layout, modules
+        batch = Batch(loaded, modules, out, options, all_modules, html=html)
+        return _run_with_progress(batch, folder, engine), folder.layout, modules
     finally:
         folder.close()
 
@@ -329,7 +377,7 @@ def _write_nbgrader_gradebook(class_dir: Path, modules: list[str], result: Batch
                 click.echo(printable(line))
 
 
-def _run_with_progress(batch: Batch, folder: ClassFolder, server: ForkServer) -> BatchResult:
+def _run_with_progress(batch: Batch, folder: ClassFolder, engine: Engine) -> BatchResult:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -352,7 +400,7 @@ def _run_with_progress(batch: Batch, folder: ClassFolder, server: ForkServer) ->
             student = escape(printable(entry.student, newlines=False))
             progress.update(task, advance=1, description=f"{student} ({what})")
 
-        return batch.run(folder, advance, server)
+        return batch.run(folder, advance, engine)
 
 
 def main() -> None:

@@ -66,6 +66,7 @@ class ForkServer:
         self.control: socket.socket | None = None
         self.host_dir: str | None = None
         self.generation = 0
+        self.worker_cpu_s = 0.0  # CPU seconds of the workers killed so far (for benchmarks)
         self._ready = False
         self._lock = threading.RLock()
 
@@ -203,7 +204,9 @@ class ForkServer:
                 return None
             try:
                 self.control.send(json.dumps({"op": "kill", "pid": pid, "uid": uid}).encode())
-                return int(self._reply().get("status", 0))
+                reply = self._reply()
+                self.worker_cpu_s += float(reply.get("cpu_s", 0.0))
+                return int(reply.get("status", 0))
             except (OSError, GradingError):
                 self.close()  # an unresponsive server is killed whole, from outside
                 return None

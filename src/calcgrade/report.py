@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,11 +100,17 @@ def print_report(result: ModuleResult, verbose: bool = False) -> None:
 
 
 def print_summary(
-    batch: BatchResult, out: Path, layout: str, isolation: str, course: str = ""
+    batch: BatchResult, out: Path, layout: str, isolation: str | None, course: str = ""
 ) -> None:
     """The end-of-batch summary: graded, ungraded, mean per module, slowest, problems;
-    ``course`` says which course graded (its path, version and hidden seed)."""
+    ``course`` says which course graded (its path, version and hidden seed);
+    ``isolation`` None: each worker chose, and the levels the results record are shown."""
     console = Console()
+    if isolation is None:
+        levels = Counter(result.isolation for _, result in batch.graded)
+        isolation = "per worker: " + (
+            ", ".join(f"{level} {count}" for level, count in sorted(levels.items())) or "none"
+        )
     console.print(
         f"[bold]graded {len(batch.graded)}[/], reused {batch.reused}, "
         f"[{'red' if batch.ungraded else 'green'}]ungraded {len(batch.ungraded)}[/] "

@@ -112,7 +112,19 @@ def grade_file(
     """Grade a submission file in a worker forked by ``server`` (started if not given);
     the file is read without following links (below ``root`` when given)."""
     course.module(module)
-    source = read_submission(path, root)
+    return grade_source(course, module, read_submission(path, root), options, server)
+
+
+def grade_source(
+    course: Course,
+    module: str,
+    source: SourceFile,
+    options: Options = Options(),
+    server: ForkServer | None = None,
+) -> ModuleResult:
+    """Grade a submission already read, in a worker forked by ``server`` (started if
+    not given)."""
+    course.module(module)
     own_server = server is None
     if server is None:
         server = ForkServer(options.isolation)
@@ -126,6 +138,23 @@ def grade_file(
     finally:
         if own_server:
             server.close()
+
+
+def grade_batch_item(
+    course: Course, module: str, source: SourceFile, options: Options, server: ForkServer
+) -> ModuleResult:
+    """Grade one submission of a batch: the one function every batch engine calls
+    (threads on this machine, or a Dask worker). A server that stops under it is
+    restarted and the submission graded once more; a second failure is raised."""
+    for attempt in range(2):
+        generation = server.generation
+        try:
+            return grade_source(course, module, source, options, server)
+        except GradingError:
+            server.restart(generation)  # unless another thread did already
+            if attempt == 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _grade_source(

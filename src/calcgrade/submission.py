@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SubmissionError
-from .safe_read import read_regular
+from .safe_read import TooLarge, read_regular
 
 MAX_BYTES = 20 * 1024 * 1024
 _MAGIC = re.compile(r"^(\s*)(%|!|[\w.,\s]+=\s*[!%])")
@@ -57,7 +57,16 @@ def read_submission(path: Path, root: Path | None = None) -> SourceFile:
     """
     if path.suffix not in (".py", ".ipynb"):
         raise SubmissionError(f"{path}: expected a .py file or a .ipynb notebook")
-    raw = read_regular(path, MAX_BYTES, root)
+    return parse_submission(path, read_regular(path, MAX_BYTES, root))
+
+
+def parse_submission(path: Path, raw: bytes) -> SourceFile:
+    """The submission whose bytes are ``raw`` and whose name is ``path`` (only its
+    suffix and name are used: the file is not read, and need not be on this machine)."""
+    if path.suffix not in (".py", ".ipynb"):
+        raise SubmissionError(f"{path}: expected a .py file or a .ipynb notebook")
+    if len(raw) > MAX_BYTES:
+        raise TooLarge(path, len(raw), MAX_BYTES)
     digest = hashlib.sha256(raw).hexdigest()
     try:
         text = raw.decode("utf-8-sig")

@@ -104,9 +104,9 @@ def main(argv: list[str] | None = None) -> None:
             reply: dict[str, Any] = {"ok": True, "pid": pid}
         elif request.get("op") == "kill":
             pid = int(request["pid"])
-            status = kill(pid, request.get("uid"))
+            status, cpu_s = kill(pid, request.get("uid"))
             shutil.rmtree(children.pop(pid, ""), ignore_errors=True)
-            reply = {"ok": True, "status": status}
+            reply = {"ok": True, "status": status, "cpu_s": cpu_s}
         else:
             for fd in fds:
                 os.close(fd)
@@ -197,17 +197,19 @@ def private_tmp(size: int) -> None:
         raise OSError(error, f"cannot make a private /tmp: {os.strerror(error)}")
 
 
-def kill(pid: int, uid: int | None) -> int:
-    """Kill a child, its process group and (strict) every process of its uid."""
+def kill(pid: int, uid: int | None) -> tuple[int, float]:
+    """Kill a child, its process group and (strict) every process of its uid; its
+    wait status and the CPU seconds it (and the children it waited for) used."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
     try:
-        status = os.waitpid(pid, 0)[1]
+        _, status, usage = os.wait4(pid, 0)
+        cpu_s = usage.ru_utime + usage.ru_stime
     except ChildProcessError:
-        status = 0
+        status, cpu_s = 0, 0.0
     if uid is not None:
         kill_uid(uid)
-    return status
+    return status, cpu_s
 
 
 def kill_uid(uid: int, patience_s: float = 5.0) -> None:
