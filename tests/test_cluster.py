@@ -231,3 +231,28 @@ def test_a_worker_refuses_a_course_that_does_not_load_as_the_version_sent(
     )
     with pytest.raises(RefusedCourse, match="loads here as version 1\\+"):
         task.result(timeout=120)
+
+
+def test_a_cluster_left_without_workers_does_not_stall_the_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from calcgrade import cluster
+    from calcgrade.batch import Batch
+    from calcgrade.classdir import find_submissions
+
+    monkeypatch.setattr(cluster, "NO_WORKER_WAIT_S", 1.0)
+    empty = distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None)
+    engine = DaskEngine(distributed.Client(empty), None, empty)
+    course = load_course(TINY)
+    modules = ["t1_squares"]
+    folder = find_submissions(make_class(tmp_path / "class", {"ann": GOOD}), modules, modules)
+    batch = Batch(course, modules, tmp_path / "out", Options(), all_modules=False)
+    try:
+        result = batch.run(folder, lambda entry, what: None, engine)
+    finally:
+        engine.close()
+    assert [why for _, why in result.ungraded] == ["no Dask worker was left for 1 s"]
+    assert (
+        "ungraded (no Dask worker was left for 1 s)"
+        in (tmp_path / "out" / "gradebook.csv").read_text()
+    )
