@@ -81,8 +81,8 @@ check("m4_gradient_descent", globals(), exercise="max_stable_learning_rate")
 # The bowl below has eigenvalues 1 and 10, so $\alpha_{\max} = 0.2$. Watch four
 # walks of 30 steps from the same start: a tiny rate crawls, a good one glides in,
 # one just under the limit zig-zags across the valley, and one just over it
-# explodes. (In the course's interactive version the learning rate sits on a
-# slider; here we draw a few values.)
+# explodes. The interactive view after the plot puts the learning rate on a
+# slider.
 
 # %% tags=["demo"]
 try:
@@ -118,6 +118,15 @@ try:
     plt.show()
 except NotImplementedError:
     print("Implement gradient_descent and max_stable_learning_rate to see this plot.")
+
+# %% [markdown]
+# **Interactive:** move the learning rate and watch the path on the bowl and the
+# loss per step: crawl, glide, zig-zag, and past $2/\lambda_{\max}$, explode.
+
+# %% tags=["demo"]
+from calcgrade.views import m4_gradient_descent as views
+
+views.learning_rates(gradient_descent, max_stable_learning_rate)
 
 # %% [markdown]
 # ## 4. A complete training loop: linear regression
@@ -197,3 +206,9 @@ try:
         print(f"start {start:+.1f} -> valley at x = {end[0]:+.4f} after {steps} steps")
 except NotImplementedError:
     print("Implement gradient_descent to try it.")
+
+# %% [markdown]
+# **Interactive:** move the start point and see which valley the walk ends in.
+
+# %% tags=["demo"]
+views.double_well(gradient_descent)

@@ -47,10 +47,22 @@ def _describe(value: object) -> str:
 
 
 def _fake_calcgrade() -> types.ModuleType:
-    """What ``import calcgrade`` gives a submission: check cells do nothing here."""
+    """What ``import calcgrade`` gives a submission: check cells do nothing here, and
+    the interactive views of ``calcgrade.views`` draw nothing."""
     module = types.ModuleType("calcgrade", "Grading happens outside this process.")
     module.check = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+    module.__path__ = []  # a package, so that ``calcgrade.views`` imports
+    views = types.ModuleType("calcgrade.views", "No views while grading.")
+    views.__getattr__ = lambda name: _NoViews()  # type: ignore[method-assign]
+    module.views = views  # type: ignore[attr-defined]
     return module
+
+
+class _NoViews:
+    """A module of views while grading: every view is there, and does nothing."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
 
 
 class Session:
@@ -67,6 +79,7 @@ class Session:
     def load(self, cells: list[dict[str, Any]], stop_on_error: bool) -> dict[str, Any]:
         """Execute the submission's code cells; report names and errors."""
         sys.modules["calcgrade"] = _fake_calcgrade()
+        sys.modules["calcgrade.views"] = sys.modules["calcgrade"].views
         module = types.ModuleType(SUBMISSION_MODULE)
         self.namespace = module.__dict__
         self.namespace["__builtins__"] = builtins

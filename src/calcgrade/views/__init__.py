@@ -1,0 +1,84 @@
+"""The course's interactive views: plotly figures driven by the student's own functions.
+
+Notebooks call them from demo cells (grading never runs them, and nothing of
+calcgrade's grading imports this package). Each view calls the functions the
+student has written, computes what it shows, and displays one figure:
+
+- views whose data can be computed ahead for a grid of slider values carry it as
+  plotly animation frames behind a built-in slider, so that a notebook exported to
+  HTML (``jupyter nbconvert --to html``) stays interactive without a kernel;
+- views that must recompute for any slider value call the student's code again
+  through ipywidgets (those need a live kernel).
+
+Before the student's functions are written (they still raise
+``NotImplementedError``), a view prints which ones it needs instead of failing; without
+plotly it prints how to install it. Each module's views live in the module named
+after it (``calcgrade.views.m4_gradient_descent``); each ``*_figure`` function returns
+the figure without displaying it (for tests and for reuse).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+INSTALL = "pip install 'calcgrade[notebook]'  (or: pip install plotly ipywidgets)"
+FAST = {
+    "frame": {"duration": 0, "redraw": True},
+    "mode": "immediate",
+    "transition": {"duration": 0},
+}
+
+_plotly_sent = False  # plotly.js goes into the first view's output only
+
+
+def view(build: Callable[..., Any], *needs: str) -> Callable[..., None]:
+    """A notebook entry point for the figure ``build`` makes: displays it, or says what
+    is missing (plotly, or the student's functions named in ``needs``)."""
+
+    @functools.wraps(build)
+    def shown(*args: Any, **kwargs: Any) -> None:
+        try:
+            import plotly  # noqa: F401
+        except ImportError:
+            print(f"This interactive view needs plotly: {INSTALL}")
+            return
+        try:
+            figure = build(*args, **kwargs)
+        except NotImplementedError:
+            names = " and ".join(f"`{name}`" for name in needs)
+            print(f"Implement {names} above, then run this cell again to see the view.")
+            return
+        show(figure)
+
+    return shown
+
+
+def show(figure: Any) -> None:
+    """Display a plotly figure as HTML that needs no kernel and no network: the first
+    figure shown in a session carries plotly.js, the later ones use it."""
+    from IPython.display import HTML, display
+
+    global _plotly_sent
+    html = figure.to_html(
+        full_html=False,
+        include_plotlyjs=not _plotly_sent,
+        auto_play=False,
+        config={"displaylogo": False, "responsive": True},
+    )
+    _plotly_sent = True
+    display(HTML(html))
+
+
+def slider(values: list[float], names: list[str], prefix: str, active: int = 0) -> dict[str, Any]:
+    """A plotly slider whose steps show the frames ``names`` at once (no transition)."""
+    return {
+        "active": active,
+        "currentvalue": {"prefix": prefix},
+        "pad": {"t": 40},
+        "steps": [
+            {"label": f"{value:g}", "method": "animate", "args": [[name], FAST]}
+            for value, name in zip(values, names, strict=True)
+        ],
+    }

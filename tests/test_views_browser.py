@@ -1,0 +1,121 @@
+"""The interactive views in a real browser: each module's solution notebook is
+executed (nbclient), exported to HTML (nbconvert), and opened in headless Chromium
+(Playwright driving Debian's chromium). Every view is found, its slider moved by
+the mouse, and the figure seen to change within 100 ms; a screenshot of each view
+is kept in ``tests/artifacts/browser/views/``.
+
+Without chromium or Playwright these tests skip, except in CI, where they fail.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import statistics
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import ROOT
+from .test_notebook_execution import execute
+
+pytestmark = pytest.mark.slow
+
+ARTIFACTS = ROOT / "tests" / "artifacts" / "browser" / "views"
+REDRAW_BUDGET_MS = 100.0
+MODULES = sorted(
+    path.stem
+    for path in (ROOT / "solutions").glob("m*.py")
+    if "from calcgrade.views import" in path.read_text()
+)
+
+
+def browser_check(module: str) -> Callable[[Any, int, Any], None]:
+    """What each view of ``module`` must show once its slider is at the far right: the
+    ``browser_check(page, index, div)`` of tests/test_views_<module>.py."""
+    tests = importlib.import_module(f"tests.test_views_{module.split('_')[0]}")
+    check: Callable[[Any, int, Any], None] = tests.browser_check
+    return check
+
+
+def fail_or_skip(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the browser tests")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        fail_or_skip("chromium is not installed (Debian: apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        fail_or_skip("Playwright is not installed (the dev extras have it)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+def exported(module: str, folder: Path) -> Path:
+    """The solution notebook, executed and exported to one HTML file."""
+    from nbconvert import HTMLExporter
+
+    notebook = execute(ROOT / "solutions" / f"{module}.ipynb")
+    body, _ = HTMLExporter().from_notebook_node(notebook)
+    page = folder / f"{module}.html"
+    page.write_text(body)
+    return page
+
+
+def move_slider(page: Any, div: Any, fraction: float) -> float:
+    """Click the view's slider rail at ``fraction`` of its length, as a person would;
+    the milliseconds from the slider's change to the figure redrawn."""
+    div.evaluate(
+        "gd => { window.__redrawn = null; gd.once('plotly_sliderchange', () => {"
+        " const t0 = performance.now();"
+        " gd.once('plotly_animated', () => { window.__redrawn = performance.now() - t0; }); }); }"
+    )
+    rail = div.query_selector(".slider-rail-rect").bounding_box()
+    page.mouse.click(rail["x"] + rail["width"] * fraction, rail["y"] + rail["height"] / 2)
+    page.wait_for_function("() => window.__redrawn !== null", timeout=10_000)
+    return float(page.evaluate("() => window.__redrawn"))
+
+
+def picture(div: Any) -> tuple[str, list[Any]]:
+    """What a view shows: its title and every trace's data."""
+    return div.evaluate(
+        "gd => [gd._fullLayout.title.text || '', gd.data.map(t => [t.x, t.y, t.z])]"
+    )
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_view_moves_with_its_slider(browser: Any, module: str, tmp_path: Path) -> None:
+    page_file = exported(module, tmp_path)
+    expected = (ROOT / "solutions" / f"{module}.py").read_text().count("views.")
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_file.as_uri())
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.plotly-graph-div .main-svg').length >= {expected}",
+        timeout=30_000,
+    )
+    divs = page.query_selector_all(".plotly-graph-div")
+    assert len(divs) == expected, f"{module}: {len(divs)} views shown, {expected} called"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for index, div in enumerate(divs):
+        div.scroll_into_view_if_needed()
+        before = picture(div)
+        times = [move_slider(page, div, fraction) for fraction in (0.5, 0.25, 0.999)]
+        assert picture(div) != before, f"{module} view {index}: the slider changed nothing"
+        assert statistics.median(times) < REDRAW_BUDGET_MS, f"{module} view {index}: {times} ms"
+        browser_check(module)(page, index, div)
+        div.screenshot(path=str(ARTIFACTS / f"{module}-{index + 1}.png"))
+    assert errors == [], errors
+    page.close()
