@@ -92,6 +92,8 @@ M4, M5, M6 = "m4_gradient_descent", "m5_optimization", "m6_xor_network"
 RIGHT = [
     HintRule(M0, "slope", "comparison", "slope_vertical_no_error"),
     HintRule(M0, "dot", "comparison", "dot_length_mismatch"),
+    HintRule(M0, "dot", "augassign", "dot_not_accumulated dot_sign"),
+    HintRule(M0, "dot", "unary", "dot_sign"),
     HintRule(
         M1,
         "derivative",
@@ -105,6 +107,29 @@ RIGHT = [
         "derivative_sign derivative_missing_cost derivative_product_rule",
     ),
     HintRule(M1, "optimal_price", "*", "optimal_price_minimum optimal_price_interval"),
+    HintRule(
+        M1,
+        "optimal_price",
+        "*",
+        "optimal_price_end_test",
+        r"derivative\(profit_fn, (low|high)\)|return float\((low|high)\)",
+    ),
+    HintRule(
+        M1,
+        "optimal_price",
+        "*",
+        "optimal_price_slope_threshold",
+        r"derivative\(profit_fn, middle\)",
+    ),
+    HintRule(M1, "optimal_price", "*", "optimal_price_no_search", r"^\s*while "),
+    HintRule(
+        M1,
+        "optimal_price",
+        "*",
+        "optimal_price_search_outside",
+        r"middle = |(low|high) = middle",
+    ),
+    HintRule(M1, "optimal_price", "*", "optimal_price_midpoint", r"return float\(\(low \+ high\)"),
     HintRule(M1, "derivative", "default", "default_h"),
     HintRule(M2, "numerical_gradient", "default", "default_h"),
     HintRule(M2, "gradient_ascent", "default", "ascent_defaults"),
@@ -135,6 +160,13 @@ RIGHT = [
         "off_by_one_steps stop_test_after_step",
     ),
     HintRule(M4, "gradient_descent", "arithmetic|unary", "step_uphill"),
+    HintRule(M4, "gradient_descent", "default", "default_tol", node=r"^1e-0?6$"),
+    HintRule(M4, "gradient_descent", "default", "default_max_iters", node=r"^10000$"),
+    HintRule(M4, "max_stable_learning_rate", "*", "wrong_eigenvalue"),
+    HintRule(M4, "train_linear_regression", "default", "default_epochs", node=r"^1000$"),
+    # from w = 0, b = 0 the first update of w depends on w's line (and N) only, b's on b's
+    HintRule(M4, "train_linear_regression", "*", "linreg_w_update", r"w = w -|n_samples"),
+    HintRule(M4, "train_linear_regression", "*", "linreg_b_update", r"b = b -"),
     HintRule(M4, "max_stable_learning_rate", "*", "lambda_min one_over_lambda_max"),
     HintRule(M4, "train_linear_regression", "delete", "losses_after_update"),
     HintRule(M5, "*", "augassign|delete", "not_in_place arrays_replaced", r"params\[key\] -="),
@@ -147,6 +179,23 @@ RIGHT = [
     HintRule(M5, "*", "delete", "state_shared_across_keys", r"self\.\w+\[key\]"),
     HintRule(M5, "run_optimizer", "*", "trajectory_without_x0", r"trajectory = "),
     HintRule(M5, "run_optimizer", "*", "trajectory_rows_aliased", r"append"),
+    # a changed default eps (the default is the only node of the site that changed)
+    HintRule(M5, "Adam", "default", "eps_default", node=r"^1e-0?8$"),
+    HintRule(M5, "RMSProp", "default", "eps_default", node=r"^1e-0?8$"),
+    # the hints below are given only when their model reproduces the whole run
+    HintRule(M5, "Adam", "*", "update_sign_flipped"),
+    HintRule(M5, "Adam", "*", "second_moment_negative", r"^\s*v(_hat)? ="),
+    # the stored state negated, where it is read or where it is stored
+    HintRule(M5, "Adam", "unary", "state_sign_flipped", node=r"^(self\.m\.get\(.*|m)$"),
+    HintRule(M5, "RMSProp", "unary", "state_sign_flipped", node=r"^(self\.s\.get\(.*|s)$"),
+    HintRule(M5, "*", "delete", "state_not_kept", r"^\s*self\.\w+\[key\](, self\.\w+\[key\])? ="),
+    HintRule(M5, "*", "delete", "second_moment_not_updated", r"^\s*[sv] = self\.beta2? \* [sv]"),
+    HintRule(M5, "run_optimizer", "range", "steps_off_by_one"),
+    HintRule(M5, "run_optimizer", "delete", "optimizer_not_stepped", r"\.step\("),
+    HintRule(M5, "run_optimizer", "delete", "points_not_recorded", r"append"),
+    HintRule(M5, "run_optimizer", "unary", "trajectory_negated"),
+    HintRule(M5, "compare_optimizers", "unary", "trajectory_negated", r"run_optimizer\("),
+    HintRule(M5, "compare_optimizers", "delete", "losses_not_stored", r"results\[name\] ="),
     HintRule(M6, "gradients", "*", "gradients_summed output_derivative_double_counted"),
     HintRule(M6, "gradients", "reduction|axis", "gradient_shape"),
     HintRule(M6, "loss", "reduction", "loss_summed"),
@@ -155,6 +204,13 @@ RIGHT = [
     HintRule(M6, "train", "arithmetic|unary", "train_ascent"),
     HintRule(M6, "train", "default", "train_ignores_lr"),
     HintRule(M6, "XORNetwork", "*", "does_not_learn"),
+    HintRule(M6, "XORNetwork", "delete", "params_missing", r"self\.params = "),
+    HintRule(M6, "XORNetwork", "constant", "param_shapes", r"size=|np\.zeros"),
+    HintRule(M6, "XORNetwork", "default", "default_hidden_size", r"hidden_size="),
+    HintRule(M6, "forward", "*", "sigmoid_formula output_all_zero", r"np\.exp"),
+    HintRule(M6, "gradients", "*", "sigmoid_formula output_all_zero", r"np\.exp"),
+    HintRule(M6, "predict", "comparison|constant", "predict_threshold", r"0\.5"),
+    HintRule(M6, "train", "unary", "train_update_negated", r"lr \* grads"),
 ]
 WRONG = [
     HintRule(M6, "*", "*", "forbidden_import"),  # no operator adds an import
@@ -503,7 +559,7 @@ def run_module(
             started = time.monotonic()
             result, error = grade_mutant(course, mutant, Path(temporary) / str(index), server)
             outcome = classify(mutant, result, error, time.monotonic() - started)
-            entry = equivalents.get((module, mutant.id))
+            entry = equivalent_entry(equivalents, mutant)
             if entry is not None and not recorded(entry, mutant):
                 outcome.error = f"{EQUIVALENT_FILE.name} has this id for other code: not applied"
             elif entry is not None:
@@ -664,18 +720,45 @@ def stale_equivalents(
 ) -> list[str]:
     """Entries of mutation_equivalent.yml that match no mutant (id and code) of a
     module whose mutants were all made (a solution changed under them)."""
-    made = {(o.module, o.id): o for outs in outcomes_by_module.values() for o in outs}
+    used = {
+        id(entry)
+        for outs in outcomes_by_module.values()
+        for o in outs
+        if (entry := equivalent_entry(equivalents, o)) is not None and recorded(entry, o)
+    }
     return [
         f"  {module} {mutant_id}: {entry['original']}"
         for (module, mutant_id), entry in sorted(equivalents.items())
-        if module in full
-        and ((module, mutant_id) not in made or not recorded(entry, made[(module, mutant_id)]))
+        if module in full and id(entry) not in used
     ]
 
 
 def recorded(entry: dict[str, str], mutant: Mutant | Outcome) -> bool:
     """Whether an entry of mutation_equivalent.yml is about this very mutant."""
     return entry["original"] == mutant.original and entry["mutated"] == mutant.mutated
+
+
+def without_line(mutant_id: str) -> str:
+    exercise, _, operator, number = mutant_id.split(":")
+    return f"{exercise}:{operator}:{number}"
+
+
+def equivalent_entry(
+    equivalents: dict[tuple[str, str], dict[str, str]], mutant: Mutant | Outcome
+) -> dict[str, str] | None:
+    """The entry of mutation_equivalent.yml for this mutant: by its id, or else by the
+    same change of the same code on another line (cells added above it move lines)."""
+    entry = equivalents.get((mutant.module, mutant.id))
+    if entry is not None:
+        return entry
+    moved = [
+        entry
+        for (module, mutant_id), entry in equivalents.items()
+        if module == mutant.module
+        and without_line(mutant_id) == without_line(mutant.id)
+        and recorded(entry, mutant)
+    ]
+    return moved[0] if len(moved) == 1 else None
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

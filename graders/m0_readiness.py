@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from calcgrade import (
@@ -26,26 +28,45 @@ HINTS = {
         "like are for module 1 on."
     ),
     "dot_length_mismatch": (
-        "zip() silently stops at the shorter sequence. Compare len(a) and len(b) first "
-        "and `raise ValueError(...)` when they differ."
+        "Your dot does not check that the lengths match: zip() silently stops at the shorter "
+        "sequence, and indexing past its end raises IndexError. Compare len(a) and len(b) "
+        "first and `raise ValueError(...)` when they differ."
+    ),
+    "dot_not_accumulated": (
+        "Your dot returns only the last product a[-1] * b[-1]: `total = a_i * b_i` replaces "
+        "the running total at every step. Add each product to it: `total += a_i * b_i`."
+    ),
+    "dot_sign": (
+        "Your dot is the dot product with the opposite sign: there is a minus sign too many, "
+        "where the products are added up (`total -= ...`) or on the result. The dot product "
+        "adds the products up, `total += a_i * b_i` from 0, and returns that total."
     ),
 }
 
 grader = Grader("m0_readiness", HINTS)
 
 
-def expect_value_error(sub: Submission, name: str, args: tuple[object, ...], hint: str) -> None:
-    """The call must raise ValueError; anything else fails with ``hint``."""
+def expect_value_error(
+    sub: Submission, name: str, args: tuple[object, ...], hint: str, symptoms: tuple[str, ...]
+) -> None:
+    """The call must raise ValueError. A value returned, or one of the exceptions of
+    ``symptoms`` (what the operation the missing check guards raises), fails with ``hint``;
+    any other exception says where it was raised, with no hint: the code is broken in
+    another way (a name it does not define, an operation on the wrong type)."""
     shown = ", ".join(repr(a) for a in args)
     try:
         got = sub.call(name, *args)
     except StudentError as error:
-        if error.not_implemented or error.type_name == "ValueError":
-            if error.not_implemented:
-                raise
+        if error.not_implemented:
+            raise
+        if error.type_name == "ValueError":
             return
+        where = error.where()
+        raised = f"{name}({shown}) raised {error.type_name}"
+        if error.type_name in symptoms:
+            raise CheckFailure(f"{raised}, expected ValueError", hint=hint) from None
         raise CheckFailure(
-            f"{name}({shown}) raised {error.type_name}, expected ValueError", hint=hint
+            f"{raised}{f' ({where})' if where else ''}, expected ValueError"
         ) from None
     raise CheckFailure(f"{name}({shown}) returned {got!r}, expected a ValueError", hint=hint)
 
@@ -69,14 +90,30 @@ def slope_hidden(sub: Submission, ctx: Context) -> None:
 @grader.check("slope-vertical-line", exercise="slope")
 def slope_vertical(sub: Submission, ctx: Context) -> None:
     """slope raises ValueError for a vertical line"""
-    expect_value_error(sub, "slope", ((2.0, 1.0), (2.0, 5.0)), "slope_vertical_no_error")
+    expect_value_error(
+        sub,
+        "slope",
+        ((2.0, 1.0), (2.0, 5.0)),
+        "slope_vertical_no_error",
+        ("ZeroDivisionError", "FloatingPointError"),
+    )
+
+
+def dot_mistakes(
+    a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray
+) -> dict[str, float]:
+    """What the common wrong loops give: the last product only (``total = ...`` instead of
+    ``total += ...``), and the products subtracted."""
+    products = [float(x) * float(y) for x, y in zip(a, b, strict=True)]
+    return {"dot_not_accumulated": products[-1], "dot_sign": -sum(products)}
 
 
 @grader.check("dot-course-example", exercise="dot")
 def dot_example(sub: Submission, ctx: Context) -> None:
     """dot([1, 2, 3], [4, 5, 6]) is 32"""
     got = as_float(sub.call("dot", [1, 2, 3], [4, 5, 6]), "dot([1, 2, 3], [4, 5, 6])")
-    require_close(got, 32.0, "dot([1, 2, 3], [4, 5, 6])", ctx.analytic)
+    mistakes = dot_mistakes([1, 2, 3], [4, 5, 6])
+    require_close(got, 32.0, "dot([1, 2, 3], [4, 5, 6])", ctx.analytic, mistakes=mistakes)
 
 
 @grader.check("dot-hidden-vectors", exercise="dot")
@@ -87,14 +124,17 @@ def dot_hidden(sub: Submission, ctx: Context) -> None:
         expected = ctx.reference.dot(a, b)
         for shown, (left, right) in (("lists", (a.tolist(), b.tolist())), ("arrays", (a, b))):
             got = as_float(sub.call("dot", left, right), f"dot(a, b) of two {shown}")
-            require_close(got, expected, f"dot(a, b) of two {shown}", ctx.analytic)
+            what = f"dot(a, b) of two {shown}"
+            mistakes = dot_mistakes(a, b)
+            require_close(got, expected, what, ctx.analytic, mistakes=mistakes)
 
 
 @grader.check("dot-length-mismatch", exercise="dot")
 def dot_mismatch(sub: Submission, ctx: Context) -> None:
     """dot raises ValueError for sequences of different lengths"""
-    expect_value_error(sub, "dot", ([1.0, 2.0, 3.0], [4.0, 5.0]), "dot_length_mismatch")
-    expect_value_error(sub, "dot", (np.ones(2), np.ones(4)), "dot_length_mismatch")
+    symptoms = ("IndexError",)  # a loop over range(len(a)) reads past the end of b
+    expect_value_error(sub, "dot", ([1.0, 2.0, 3.0], [4.0, 5.0]), "dot_length_mismatch", symptoms)
+    expect_value_error(sub, "dot", (np.ones(2), np.ones(4)), "dot_length_mismatch", symptoms)
 
 
 NUMPY_PRODUCTS = ("dot", "matmul", "inner", "vdot", "einsum", "tensordot")

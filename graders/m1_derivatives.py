@@ -70,6 +70,34 @@ HINTS = {
         "Your optimizer returned a price outside [low, high]. Search only inside the interval, "
         "and return low or high when the best price in it is on an edge."
     ),
+    "optimal_price_end_test": (
+        "Your optimizer got an end of the interval wrong where the slope there is small: it "
+        "returned an end although the slope there points into the interval (profit still rises "
+        "away from it), or did not return an end although the slope points out of it. An end "
+        "is the best price exactly when slope(low) <= 0 (return low) or slope(high) >= 0 "
+        "(return high), however small the slope is: test its sign, compare it with 0."
+    ),
+    "optimal_price_slope_threshold": (
+        "At your price the slope of profit is about 1 (or -1), not 0: your search compares "
+        "the slope with 1 instead of 0. The best price is where the slope changes sign: the "
+        "peak is to the right when slope > 0, to the left when slope < 0."
+    ),
+    "optimal_price_no_search": (
+        "Your optimizer returned the middle of [low, high], as if its search never ran: check "
+        "the loop's condition (for a bisection, `while high - low > tol:`), so that the "
+        "interval is narrowed towards the side where the slope says profit rises."
+    ),
+    "optimal_price_search_outside": (
+        "Your optimizer evaluated profit far outside [low, high]: a point of its search left "
+        "the interval. Every point tried must lie between low and high: for a bisection, "
+        "middle = (low + high) / 2, and low or high only ever moves to middle."
+    ),
+    "optimal_price_midpoint": (
+        "Your price is a fixed multiple of the best price (such as 2/3 or 3/2 of it): the "
+        "search closes in on the right price, but the price you return from the final interval "
+        "is not its midpoint. The midpoint of low and high is (low + high) / 2, with the "
+        "parentheses."
+    ),
 }
 
 grader = Grader("m1_derivatives", HINTS)
@@ -291,6 +319,7 @@ def profit_derivative_mistakes(
         ("derivative_sign", demand + sensitivity * cost + 2 * sensitivity * price),
         ("derivative_sign", demand - sensitivity * cost - 2 * sensitivity * price),
         ("derivative_sign", -(units - sensitivity * margin)),
+        ("derivative_sign", -units - sensitivity * margin),
         ("derivative_product_rule", units),
         ("derivative_product_rule", -sensitivity * margin),
     ]
@@ -375,14 +404,39 @@ def profit_derivative_own(sub: Submission, ctx: Context) -> None:
 SLACK = 1e-7  # on top of tol: rounding in the student's arithmetic and in ours
 
 
+# Calls of profit_fn during one optimal_price call before the grader ends it: a search to
+# tol = 1e-6 needs about 60 (a coarse grid a few hundred), and each call is a round trip
+# between processes (about 0.25 ms), so a loop that never narrows its interval is told so
+# in about a second rather than left to run into the call's time limit.
+PROFIT_CALLS = 5000
+
+
 class ProfitCurve:
-    """A profit function handed to the student's optimizer (floats, NumPy scalars or arrays)."""
+    """A profit function handed to the student's optimizer (floats, NumPy scalars or arrays).
+
+    While ``live`` (during the student's call: the diagnosis by slips calls it again
+    afterwards, in the grader's process), it counts its calls and ends a search that makes
+    far too many with an exception raised into the student's loop."""
 
     def __init__(self, formula: Callable[[np.ndarray], np.ndarray]) -> None:
         self.formula = formula
+        self.calls = 0
+        self.live = False
+        self.lowest, self.highest = np.inf, -np.inf  # of the prices asked while live
 
     def __call__(self, price: object) -> float | np.ndarray:
+        if self.live:
+            self.calls += 1
+            if self.calls > PROFIT_CALLS:
+                raise RuntimeError(
+                    f"profit_fn was called more than {PROFIT_CALLS} times, far more than a "
+                    "search to tol needs: does your loop narrow the interval at every step, "
+                    "and stop once it is narrower than tol?"
+                )
         p = np.asarray(price, dtype=np.float64)
+        if self.live and p.size:
+            self.lowest = min(self.lowest, float(np.min(p)))
+            self.highest = max(self.highest, float(np.max(p)))
         with np.errstate(all="ignore"):  # far outside the interval, exp() may overflow
             value = np.asarray(self.formula(p), dtype=np.float64)
         return float(value) if value.ndim == 0 else value
@@ -440,16 +494,98 @@ def on_edge(got: float, edge: float) -> bool:
     return abs(got - edge) <= 1e-12 * max(1.0, abs(edge))
 
 
+def slope_of(case: Case, price: float) -> float:
+    """The slope of the case's profit curve at ``price`` (the grader's own central difference)."""
+    h = 1e-5 * max(1.0, abs(price))
+    with np.errstate(all="ignore"):
+        plus, minus = case.formula(np.array([price + h, price - h]))
+    return float((plus - minus) / (2 * h))
+
+
+def end_against_slope(got: float, case: Case) -> bool:
+    """Whether ``got`` is an end of the interval where the slope points into the interval
+    (profit rises away from that end), so that the end cannot be the best price."""
+    return (on_edge(got, case.low) and slope_of(case, case.low) > 0) or (
+        on_edge(got, case.high) and slope_of(case, case.high) < 0
+    )
+
+
+def wrong_midpoint(got: float, case: Case, tol: float) -> bool:
+    """Whether ``got`` is what a search that closes in on the best price gives when the price
+    it returns from its final interval [l, h] (l, h within tol of the best) is not
+    (l + h) / 2 but (l + h) / 3, (l + h) / 4 or l + h / 2."""
+    return case.best != 0 and any(
+        abs(got - factor * case.best) <= 2 * tol + SLACK * max(1.0, abs(case.best))
+        for factor in (2 / 3, 1 / 2, 3 / 2)
+    )
+
+
+def searched_outside(curve: ProfitCurve, case: Case) -> bool:
+    """Whether the optimizer asked for profits far outside [low, high] (well beyond the step
+    of any derivative estimate)."""
+    margin = 0.5 + 0.05 * (case.high - case.low)
+    return curve.lowest < case.low - margin or curve.highest > case.high + margin
+
+
+def diagnose_inside(got: float, case: Case, tol: float, gentle: bool, outside: bool) -> str | None:
+    """The hint for a wrong price inside [low, high], if a known mistake gives it."""
+    if outside:  # first: a search that ran off the interval can end anywhere, even a minimum
+        return "optimal_price_search_outside"
+    near = max(1e-3 * (case.high - case.low), 10 * tol)
+    if any(abs(got - m) <= near for m in case.minima()):
+        return "optimal_price_minimum"
+    if case.low < case.best < case.high and one_sided_root(got, case, tol):
+        return "optimal_price_one_sided_slope"
+    if gentle and end_against_slope(got, case):
+        return "optimal_price_end_test"
+    middle = (case.low + case.high) / 2
+    if abs(got - middle) <= 1e-12 * max(1.0, abs(middle)):
+        return "optimal_price_no_search"
+    if case.low < got < case.high and abs(abs(slope_of(case, got)) - 1.0) <= 1e-3:
+        return "optimal_price_slope_threshold"
+    if wrong_midpoint(got, case, tol):
+        return "optimal_price_midpoint"
+    return None
+
+
 def check_optimal_price(
-    sub: Submission, ctx: Context, case: Case, what: str, exact_edge: bool = False
+    sub: Submission,
+    ctx: Context,
+    case: Case,
+    what: str,
+    exact_edge: bool = False,
+    gentle: bool = False,
 ) -> None:
     """The student's price within tol of ``case.best``; with ``exact_edge`` (the best price
-    is an end of the interval), that end itself, as the contract asks."""
+    is an end of the interval), that end itself, as the contract asks. ``gentle``: the slope
+    at the end nearest the peak is small (``gentle_case``), and the steep cases of the same
+    check came first and passed."""
     curve = ProfitCurve(case.formula)
     args: tuple[object, ...] = (curve, case.low, case.high)
     if case.tol is not None:
         args = (*args, case.tol)
-    got = as_float(sub.call("optimal_price", *args), what)
+    curve.live = True
+    try:
+        value = sub.call("optimal_price", *args)
+    except StudentError as error:
+        if curve.calls <= PROFIT_CALLS:
+            raise
+        where = error.where() or "optimal_price"
+        raise CheckFailure(
+            f"{what}: profit_fn was called more than {PROFIT_CALLS} times, far more than a "
+            f"search to tol needs, so the grader ended the search (it raised RuntimeError in "
+            f"your code at {where})",
+            hint="optimal_price_search_outside" if searched_outside(curve, case) else None,
+        ) from None
+    finally:
+        curve.live = False
+    if isinstance(value, float | np.floating) and np.isinf(value):
+        raise CheckFailure(
+            f"{what}: got an infinite price, outside [low, high]",
+            hint="optimal_price_interval",
+            detail=f"{what}: got {value!r}; interval [{case.low:.10g}, {case.high:.10g}]",
+        )
+    got = as_float(value, what)
     tol = 1e-6 if case.tol is None else case.tol
     distance = abs(got - case.best)
     if distance <= tol + SLACK:
@@ -460,6 +596,7 @@ def check_optimal_price(
             f"{what}: the best price is an end of the interval and your price is within tol "
             "of it, but not that end itself: when the maximum is on the boundary, return "
             "low or high exactly",
+            hint="optimal_price_end_test" if gentle else None,
             detail=(
                 f"{what}: got {got!r}, expected {side} = {case.best!r} exactly "
                 f"(off by {distance:.3g}); interval [{case.low!r}, {case.high!r}]"
@@ -470,17 +607,16 @@ def check_optimal_price(
         f"(off by {distance:.3g}; allowed tol = {tol:g}); "
         f"interval [{case.low:.10g}, {case.high:.10g}]"
     )
-    near = max(1e-3 * (case.high - case.low), 10 * tol)
     hint = None
     if got < case.low - SLACK or got > case.high + SLACK:
-        hint = "optimal_price_interval"
+        # a wrong midpoint of the final interval can land outside: that names the cause
+        hint = (
+            "optimal_price_midpoint" if wrong_midpoint(got, case, tol) else "optimal_price_interval"
+        )
         message = f"{what}: got a price outside [low, high]"
         detail += "; the price is outside the interval"
     else:
-        if any(abs(got - m) <= near for m in case.minima()):
-            hint = "optimal_price_minimum"
-        elif case.low < case.best < case.high and one_sided_root(got, case, tol):
-            hint = "optimal_price_one_sided_slope"
+        hint = diagnose_inside(got, case, tol, gentle, searched_outside(curve, case))
         message = (
             f"{what}: got a price {distance:.2g} away from the best price (allowed tol = {tol:g})"
         )
@@ -547,13 +683,11 @@ def optimal_price_hidden(sub: Submission, ctx: Context) -> None:
         high = float(best * ctx.rng.uniform(1.2, 3.0))
         case = Case(quadratic(cost, demand, sensitivity), low, high, best, tol)
         check_optimal_price(sub, ctx, case, "optimal_price(profit_fn, low, high)")
-    cases = [
-        gentle_case(ctx.rng, "left", inside=True),
-        gentle_case(ctx.rng, "right", inside=True),
-        negative_interval_case(ctx.rng),
-    ]
-    for case in cases:
-        check_optimal_price(sub, ctx, case, "optimal_price(profit_fn, low, high)")
+    for case in (gentle_case(ctx.rng, "left", inside=True), gentle_case(ctx.rng, "right", True)):
+        check_optimal_price(sub, ctx, case, "optimal_price(profit_fn, low, high)", gentle=True)
+    check_optimal_price(
+        sub, ctx, negative_interval_case(ctx.rng), "optimal_price(profit_fn, low, high)"
+    )
 
 
 def exponential_demand(rng: np.random.Generator) -> Case:
@@ -617,7 +751,8 @@ def optimal_price_boundary(sub: Submission, ctx: Context) -> None:
         check_optimal_price(sub, ctx, case, "optimal_price(profit_fn, low, high)", True)
     for side in ("right", "left"):  # a gentle slope at the best end
         case = gentle_case(ctx.rng, side, inside=False)
-        check_optimal_price(sub, ctx, case, "optimal_price(profit_fn, low, high)", True)
+        what = "optimal_price(profit_fn, low, high)"
+        check_optimal_price(sub, ctx, case, what, exact_edge=True, gentle=True)
 
 
 def valley(bottom: float, depth: float, level: float) -> Callable[[np.ndarray], np.ndarray]:

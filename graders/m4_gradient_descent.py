@@ -58,6 +58,10 @@ HINTS = {
         "With an explicit tol your loop stops at the right step, but not with the default: "
         "the contract's defaults are max_iters=10000 and tol=1e-6."
     ),
+    "default_max_iters": (
+        "With an explicit max_iters your loop makes the right number of steps, but not with "
+        "the default: the contract's defaults are max_iters=10000 and tol=1e-6."
+    ),
     "off_by_one_steps": (
         "The step count is off by one. n_steps is the number of updates x = x - lr * g "
         "actually made: start at 0, add 1 right after each update (not for the final test, "
@@ -67,6 +71,26 @@ HINTS = {
         "losses[i] must be the loss BEFORE update i, so losses[0] is the loss at w = 0, "
         "b = 0 (the mean of y ** 2). In each epoch compute the residuals, append their mean "
         "square, and only then update w and b."
+    ),
+    "wrong_eigenvalue": (
+        "The limit is 2 / the LARGEST eigenvalue of A; yours divides 2 by another of A's "
+        "eigenvalues. np.linalg.eigvalsh returns them in ascending order (take [-1] or max()); "
+        "np.linalg.eig returns them in no particular order."
+    ),
+    "default_epochs": (
+        "With an explicit epochs your function returns one loss per epoch, but with the "
+        "default it does not make 1000 epochs: the contract's defaults are lr=0.1 and "
+        "epochs=1000."
+    ),
+    "linreg_w_update": (
+        "After one epoch from w = 0, b = 0 your b is right but w is not: the mistake is in the "
+        "update of w. It moves against its gradient, w = w - lr * dw, with "
+        "dw = 2 / N * X.T @ r (r = X @ w + b - y, N the number of rows)."
+    ),
+    "linreg_b_update": (
+        "After one epoch from w = 0, b = 0 your w is right but b is not: the mistake is in the "
+        "update of b. It moves against its gradient, b = b - lr * db, with db = 2 * mean(r) "
+        "(r = X @ w + b - y)."
     ),
     "lambda_min": (
         "The limit comes from the steepest direction, the LARGEST eigenvalue: return "
@@ -341,6 +365,9 @@ def diagnose_steps(
         # stopped at another iterate of the right path, while the runs with a given tol
         # (checked first) stopped right: the default tol is off
         return "default_tol"
+    if case.max_iters is None and case.stop == "max_iters" and n_steps != n and at(n_steps):
+        # the same with the default max_iters, after the runs with a given max_iters
+        return "default_max_iters"
     if case.stop != "max_iters" and at(n + 1) and n_steps in (n, n + 1):
         return "stop_test_after_step"  # took the step, then tested the old gradient
     if off_by_one:
@@ -668,6 +695,9 @@ CHAIN = np.array(
 
 
 def require_limit(got: float, eigenvalues: np.ndarray, what: str) -> None:
+    """2 / lambda_max; 2 / lambda_min, 1 / lambda_max and 2 / another eigenvalue named."""
+    others = [value for value in eigenvalues if eigenvalues.min() < value < eigenvalues.max()]
+    other = any(matches(got, 2 / value, EIGEN_TOLERANCE) for value in others)
     require_close(
         got,
         2 / eigenvalues.max(),
@@ -677,6 +707,7 @@ def require_limit(got: float, eigenvalues: np.ndarray, what: str) -> None:
             "lambda_min": 2 / eigenvalues.min(),
             "one_over_lambda_max": 1 / eigenvalues.max(),
         },
+        hint="wrong_eigenvalue" if other else None,
     )
 
 
@@ -752,6 +783,38 @@ def call_training(
     )
 
 
+def diagnose_first_update(
+    sub: Submission, ctx: Context, X: np.ndarray, y: np.ndarray, lr: float
+) -> str | None:
+    """Which update is wrong, from one epoch of the student's training (from w = 0, b = 0,
+    the residuals are -y whatever the code does with w and b, so the first w depends only on
+    the update of w and the first b only on the update of b): one right and the other wrong
+    names the wrong one; anything else (both wrong, both right, a failing call) names none.
+    Only when the loss after that first update (losses[1] of two epochs) is wrong too: with
+    it right, the updates are right and the w or b returned is not (a slip after the loop)."""
+    what = "train_linear_regression(...) result (w, b, losses)"
+    try:
+        result = sub.call("train_linear_regression", X.copy(), y.copy(), lr=lr, epochs=1)
+        w, b, _ = as_tuple(result, what, 3)
+        w = as_array(w, "w", (X.shape[1],))
+        b = as_float(b, "b")
+        two = sub.call("train_linear_regression", X.copy(), y.copy(), lr=lr, epochs=2)
+        losses = as_array(as_tuple(two, what, 3)[2], "losses", (2,))
+    except (StudentError, CheckFailure):
+        return None
+    ref_losses = ctx.reference.train_linear_regression(X, y, lr=lr, epochs=2)[2]
+    if matches(losses[1], float(ref_losses[1]), ctx.analytic):
+        return None
+    ref_w, ref_b, _ = ctx.reference.train_linear_regression(X, y, lr=lr, epochs=1)
+    w_right = matches(w, np.asarray(ref_w), ctx.analytic)
+    b_right = matches(b, float(ref_b), ctx.analytic)
+    if w_right and not b_right:
+        return "linreg_b_update"
+    if b_right and not w_right:
+        return "linreg_w_update"
+    return None
+
+
 def require_training(
     ctx: Context,
     got: tuple[np.ndarray, float, np.ndarray],
@@ -760,20 +823,30 @@ def require_training(
     lr: float,
     epochs: int,
     what: str,
+    sub: Submission | None = None,
 ) -> None:
-    """Losses epoch by epoch, then w and b, as the reference's."""
+    """Losses epoch by epoch, then w and b, as the reference's. With ``sub``, a failure no
+    known mistake explains is localised to the update of w or of b (one more call)."""
     w, b, losses = got
     ref_w, ref_b, ref_losses = ctx.reference.train_linear_regression(X, y, lr=lr, epochs=epochs)
     loss_curves(ctx, what, losses, lambda: ref_losses)
     _, _, one_more = ctx.reference.train_linear_regression(X, y, lr=lr, epochs=epochs + 1)
     shifted = {"losses_after_update": np.array(one_more[1:])}
+    failure = None
     for epoch, expected in enumerate(ref_losses):  # the first epoch that differs
         failure = mismatch(losses[epoch], expected, f"{what}: losses[{epoch}]", ctx.analytic)
         if failure is not None:
             failure.hint = diagnose(losses, shifted, ctx.analytic)
-            raise failure
-    require_close(w, np.asarray(ref_w), f"{what}: w", ctx.analytic)
-    require_close(b, float(ref_b), f"{what}: b", ctx.analytic)
+            break
+    if failure is None:
+        failure = mismatch(w, np.asarray(ref_w), f"{what}: w", ctx.analytic)
+    if failure is None:
+        failure = mismatch(b, float(ref_b), f"{what}: b", ctx.analytic)
+    if failure is None:
+        return
+    if failure.hint is None and sub is not None:
+        failure.hint = diagnose_first_update(sub, ctx, X, y, lr)
+    raise failure
 
 
 def loss_curves(
@@ -813,7 +886,7 @@ def linreg_course_example(sub: Submission, ctx: Context) -> None:
     """
     what = "train_linear_regression(X, y, lr=0.1, epochs=3) on the course example"
     w, b, losses, _ = call_training(sub, COURSE_X, COURSE_Y, what, 3, lr=0.1, epochs=3)
-    require_training(ctx, (w, b, losses), COURSE_X, COURSE_Y, 0.1, 3, what)
+    require_training(ctx, (w, b, losses), COURSE_X, COURSE_Y, 0.1, 3, what, sub)
 
 
 @grader.check("linreg-contract", exercise="train_linear_regression")
@@ -859,11 +932,33 @@ def linreg_hidden_epochs(sub: Submission, ctx: Context) -> None:
         X, y = regression_data(ctx.rng, n, d)
         what = f"train_linear_regression(X, y, lr, epochs={epochs}) on hidden data ({n} x {d})"
         w, b, losses, _ = call_training(sub, X, y, what, epochs, lr=lr, epochs=epochs)
-        require_training(ctx, (w, b, losses), X, y, lr, epochs, what)
+        require_training(ctx, (w, b, losses), X, y, lr, epochs, what, sub)
     X, y = regression_data(ctx.rng, 30, 3)
     what = "train_linear_regression(X, y, epochs=3) with the default lr on hidden data (30 x 3)"
     w, b, losses, _ = call_training(sub, X, y, what, 3, epochs=3)
-    require_training(ctx, (w, b, losses), X, y, 0.1, 3, what)
+    require_training(ctx, (w, b, losses), X, y, 0.1, 3, what, sub)
+
+
+def call_default_training(
+    sub: Submission, X: np.ndarray, y: np.ndarray, what: str
+) -> tuple[np.ndarray, float, np.ndarray, Any]:
+    """call_training with the default lr and epochs. A wrong number of losses is blamed on
+    the default epochs when the same call with epochs=1000 given returns 1000 losses."""
+    try:
+        return call_training(sub, X, y, what, 1000)
+    except CheckFailure as failure:
+        called = sub.call("train_linear_regression", X.copy(), y.copy())
+        if not (isinstance(called, tuple | list) and len(called) == 3):
+            raise
+        if np.shape(called[2]) == (1000,):
+            raise  # the defaults make 1000 epochs: the failure is something else
+        try:
+            given = sub.call("train_linear_regression", X.copy(), y.copy(), epochs=1000)
+            as_array(as_tuple(given, what, 3)[2], what, (1000,))
+        except (StudentError, CheckFailure):
+            raise failure from None
+        failure.hint = "default_epochs"
+        raise
 
 
 @grader.check("linreg-hidden-converges", exercise="train_linear_regression")
@@ -875,12 +970,22 @@ def linreg_hidden_converges(sub: Submission, ctx: Context) -> None:
     """
     for n, d in ((40, 3), (30, 5), (55, 2)):
         X, y = regression_data(ctx.rng, n, d)
-        what = f"train_linear_regression(X, y) on hidden data ({n} x {d})"
-        w, b, losses, _ = call_training(sub, X, y, what, 1000)
-        loss_curves(ctx, what, losses, partial(reference_losses, ctx, X, y))
-        design = np.column_stack([X, np.ones(n)])
-        theta = np.linalg.lstsq(design, y, rcond=None)[0]
-        require_close(w, theta[:d], f"{what}: w (vs least squares)", CONVERGED)
-        require_close(b, float(theta[d]), f"{what}: b (vs least squares)", CONVERGED)
-        best = float(np.mean((design @ theta - y) ** 2))
-        require_close(losses[-1], best, f"{what}: losses[-1]", CONVERGED)
+        try:
+            converges(sub, ctx, X, y, f"train_linear_regression(X, y) on hidden data ({n} x {d})")
+        except CheckFailure as failure:
+            if failure.hint is None:
+                failure.hint = diagnose_first_update(sub, ctx, X, y, 0.1)
+            raise
+
+
+def converges(sub: Submission, ctx: Context, X: np.ndarray, y: np.ndarray, what: str) -> None:
+    """train_linear_regression(X, y) reaches the least-squares solution."""
+    n, d = X.shape
+    w, b, losses, _ = call_default_training(sub, X, y, what)
+    loss_curves(ctx, what, losses, partial(reference_losses, ctx, X, y))
+    design = np.column_stack([X, np.ones(n)])
+    theta = np.linalg.lstsq(design, y, rcond=None)[0]
+    require_close(w, theta[:d], f"{what}: w (vs least squares)", CONVERGED)
+    require_close(b, float(theta[d]), f"{what}: b (vs least squares)", CONVERGED)
+    best = float(np.mean((design @ theta - y) ** 2))
+    require_close(losses[-1], best, f"{what}: losses[-1]", CONVERGED)

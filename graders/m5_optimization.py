@@ -22,7 +22,11 @@ the steps must match the contract's form or one of the accepted placements
 (``ADAM_ACCEPTED``; RMSProp's ``sqrt(s + eps**2)``) with eps = 1e-8.
 
 A hint chosen from a symptom (NaN, params unchanged, equal rows, a zero-gradient
-weight that moved) is given only when a model of the named mistake reproduces it.
+weight that moved) is given only when a model of the named mistake reproduces it:
+NaN at Adam's first step by an Adam whose v_hat is negative (only where every
+hyperparameter is given, so that a wrong default is not named so), NaN in RMSProp by
+one whose stored s comes back negated; a trajectory or list of losses by the right
+one shifted by a step, cut to x0, negated, or (grad_fn never called) x0 repeated.
 
 Figures (docs/figures.md): the run_optimizer checks record the student's trajectory
 and the expected one (a fresh instance of the same optimizer stepped by the grader):
@@ -127,6 +131,59 @@ HINTS = {
         "All rows of your trajectory are the same point: you stored the params array itself, "
         "which the next steps keep changing. Store a copy: trajectory.append(params['x'].copy())."
     ),
+    "update_sign_flipped": (
+        "Every update your Adam makes has the right size but the wrong sign: it climbs "
+        "uphill. Check the signs: m = beta1*m + (1 - beta1)*g with g = grads[key] and lr as "
+        "given, m_hat = m / (1 - beta1**t), and subtract the step: "
+        "`params[key] -= lr * m_hat / (np.sqrt(v_hat) + eps)`."
+    ),
+    "second_moment_negative": (
+        "Your Adam's params become NaN at the first step, as they do when v_hat is negative: "
+        "np.sqrt of a negative number is NaN. v is a running mean of squares and must stay "
+        ">= 0: v = beta2*v + (1 - beta2)*g**2 (plus, with 1 - beta2), and "
+        "v_hat = v / (1 - beta2**t) (a positive divisor, no minus sign in front)."
+    ),
+    "state_not_kept": (
+        "Your optimizer forgets its state between calls: every step acts as the first one, "
+        "from a zero velocity/moment. Store the new value back each step (e.g. "
+        "`self.velocity[key] = v`, `self.m[key], self.v[key] = m, v`, `self.s[key] = s`) "
+        "so that the next call starts from it."
+    ),
+    "second_moment_not_updated": (
+        "Your optimizer divides by eps alone: its running mean of g**2 (Adam's v, "
+        "RMSProp's s) stays at its zero start. Update it at every step before using it: "
+        "v = beta2*v + (1 - beta2)*g**2 (RMSProp: s = beta*s + (1 - beta)*g**2), and store it."
+    ),
+    "steps_off_by_one": (
+        "Your run takes one step too few or too many. Record x0 first, then call "
+        "optimizer.step exactly `steps` times (for _ in range(steps)), recording the point "
+        "after each step: steps + 1 rows (losses) in all."
+    ),
+    "optimizer_not_stepped": (
+        "Your trajectory never moves: every row is x0, as when optimizer.step is never "
+        "called. In each of the `steps` iterations compute the gradient at the current point "
+        "and call optimizer.step(params, {'x': grad_fn(params['x'])}), then record the point."
+    ),
+    "points_not_recorded": (
+        "Your trajectory holds x0 only: record the point after every step too, e.g. "
+        "`trajectory.append(params['x'].copy())` inside the loop, for steps + 1 rows."
+    ),
+    "trajectory_negated": (
+        "Your points are the negatives of the right ones (the first one is -x0): "
+        "use the points params['x'] themselves, with no minus sign in front of the "
+        "trajectory (compare_optimizers: evaluate loss_fn at those points)."
+    ),
+    "losses_not_stored": (
+        "Your compare_optimizers returns a dict without the optimizers' names: store each "
+        "list of losses under its name, `results[name] = [loss_fn(x) for x in trajectory]`, "
+        "and return that dict."
+    ),
+    "state_sign_flipped": (
+        "Your optimizer's state comes back with the wrong sign at the next call: the m "
+        "(RMSProp: s) stored by one step enters the next step negated, as if -m were stored "
+        "or read. Store m itself and use it as stored: m = beta1*m + (1 - beta1)*g "
+        "(RMSProp: s = beta*s + (1 - beta)*g**2)."
+    ),
     "x0_modified": (
         "Your function changed the x0 array it was given. Start from a copy: "
         "params = {'x': np.array(x0, dtype=float)}."
@@ -139,9 +196,10 @@ Params = dict[str, np.ndarray]
 Trajectory = list[Params]  # params after step 1, 2, ...
 Mistakes = Callable[[], Mapping[str, Trajectory | None]]
 # names the mistake behind non-finite values of params[key] after a call of step, given the
-# submission, the optimizer and the params dict after the call; None when no model of a
-# known mistake reproduces them (a hint is never chosen from the symptom alone)
-NonfiniteHint = Callable[[Submission, RemoteObject, str, Mapping[str, Any]], str | None]
+# submission, the optimizer, the params dict after the call and the number of the call
+# (1 for the first; 0 when unknown); None when no model of a known mistake reproduces
+# them (a hint is never chosen from the symptom alone)
+NonfiniteHint = Callable[[Submission, RemoteObject, str, Mapping[str, Any], int], str | None]
 
 SHAPES = {"W": (3, 2), "b": (2,), "c": (4, 1)}  # keys of different shapes
 SAME_SHAPES = {"W1": (3, 2), "W2": (3, 2)}  # keys that shape-keyed state would mix
@@ -195,6 +253,7 @@ def take_step(
     params: Params,
     grads: Params,
     nonfinite_hint: NonfiniteHint | None = None,
+    number: int = 0,
 ) -> Params:
     """Call ``opt.step(params, grads)``; return the arrays of ``params`` after the call.
 
@@ -214,7 +273,7 @@ def take_step(
             and not np.isfinite(value).all()
         ):
             index = [int(i) for i in np.argwhere(~np.isfinite(value))[0]]
-            hint = nonfinite_hint(sub, opt, key, after) if nonfinite_hint else None
+            hint = nonfinite_hint(sub, opt, key, after, number) if nonfinite_hint else None
             raise CheckFailure(
                 f"{label}: got {value[tuple(index)]} at index {index}, expected finite numbers",
                 hint=hint,
@@ -244,7 +303,7 @@ def returns_new_arrays(returned: Any, params: Params) -> bool:
 
 
 def t_stuck_at_zero(
-    sub: Submission, opt: RemoteObject, key: str, after: Mapping[str, Any]
+    sub: Submission, opt: RemoteObject, key: str, after: Mapping[str, Any], number: int = 0
 ) -> str | None:
     """t_never_incremented, when an Adam whose t has not advanced past 0 reproduces the step.
 
@@ -267,6 +326,47 @@ def t_stuck_at_zero(
     return "t_never_incremented" if number and t <= 0 else None
 
 
+def same_numbers(got: Any, expected: np.ndarray) -> bool:
+    """Whether ``got`` has ``expected``'s NaN and infinities at the same places, and its
+    finite numbers (at the arithmetic tolerance)."""
+    if not (isinstance(got, np.ndarray) and got.dtype.kind == "f" and got.shape == expected.shape):
+        return False
+    finite = np.isfinite(expected)
+    return (
+        np.array_equal(np.isnan(got), np.isnan(expected))
+        and np.array_equal(np.isfinite(got), finite)
+        and np.array_equal(got[np.isinf(got)], expected[np.isinf(expected)])
+        and np.allclose(got[finite], expected[finite], rtol=1e-9, atol=1e-12)
+    )
+
+
+def adam_nonfinite(
+    params0: Params, grads: Params, lr: float, beta1: float, beta2: float, eps: float
+) -> NonfiniteHint:
+    """t_stuck_at_zero; else second_moment_negative when an Adam whose v_hat is negative
+    (np.sqrt gives NaN) reproduces the student's first step, every entry of every key.
+
+    At step 1 with the bias correction m_hat = g and v_hat = g**2: the model's step is
+    ``-lr * g / (sqrt(-g**2) + eps)``, NaN wherever g != 0.
+    """
+
+    def hint(
+        sub: Submission, opt: RemoteObject, key: str, after: Mapping[str, Any], number: int
+    ) -> str | None:
+        found = t_stuck_at_zero(sub, opt, key, after, number)
+        if found is not None or number != 1:
+            return found
+        with np.errstate(invalid="ignore", divide="ignore"):
+            predicted = {
+                k: params0[k] - lr * g / (np.sqrt(-(g**2)) + eps) for k, g in grads.items()
+            }
+        if all(same_numbers(after.get(k), predicted[k]) for k in predicted):
+            return "second_moment_negative"
+        return None
+
+    return hint
+
+
 def run_student(
     sub: Submission,
     opt: RemoteObject,
@@ -278,7 +378,9 @@ def run_student(
     """Drive the student's optimizer through ``grads_seq``, carrying its params along."""
     params, out = copy(params0), []
     for number, grads in enumerate(grads_seq, start=1):
-        params = take_step(sub, opt, f"{what} (step {number})", params, grads, nonfinite_hint)
+        params = take_step(
+            sub, opt, f"{what} (step {number})", params, grads, nonfinite_hint, number
+        )
         out.append(params)
     return out
 
@@ -303,11 +405,15 @@ def momentum_variant(
     *,
     dampening: bool = False,
     shared: bool = False,
+    keep: bool = True,
 ) -> Trajectory:
-    """Momentum with ``v = beta*v + (1-beta)*g``, or with one velocity per shape."""
+    """Momentum with ``v = beta*v + (1-beta)*g``, or with one velocity per shape, or
+    with a velocity that starts at zero at every call (not ``keep``: plain SGD)."""
     params, out = copy(params0), []
     state: dict[object, Any] = {}
     for grads in grads_seq:
+        if not keep:
+            state = {}
         for key, g in grads.items():
             slot = params[key].shape if shared else key
             v = beta * state.get(slot, 0.0) + ((1 - beta) if dampening else 1.0) * g
@@ -343,12 +449,17 @@ def adam_variant(
     t_mode: str = "step",
     shared: bool = False,
     eps_form: str = "sum",
+    keep: bool = True,
+    v_updated: bool = True,
+    m_sign: float = 1.0,
 ) -> Trajectory:
     """Adam with the known mistakes, and the accepted placements of eps.
 
     ``t_mode``: "step" (right), "key" (t += 1 per key), "one" (t stuck at 1).
     ``shared``: m and v looked up by shape. ``eps_form``: the denominator, one of
-    ``ADAM_DENOMINATORS``.
+    ``ADAM_DENOMINATORS``. Not ``keep``: m and v start at zero at every call (never
+    stored; t still counts). Not ``v_updated``: v stays at its zero start. ``m_sign``
+    -1: the stored m comes back negated at the next call.
     """
     params, out = copy(params0), []
     m: dict[object, Any] = {}
@@ -357,12 +468,14 @@ def adam_variant(
     for grads in grads_seq:
         if t_mode == "step":
             t += 1
+        if not keep:
+            m, v = {}, {}
         for key, g in grads.items():
             if t_mode == "key":
                 t += 1
             slot = params[key].shape if shared else key
-            m[slot] = beta1 * m.get(slot, 0.0) + (1 - beta1) * g
-            v[slot] = beta2 * v.get(slot, 0.0) + (1 - beta2) * g**2
+            m[slot] = beta1 * m_sign * m.get(slot, 0.0) + (1 - beta1) * g
+            v[slot] = beta2 * v.get(slot, 0.0) + (1 - beta2) * g**2 if v_updated else 0.0 * g
             m_hat, v_hat = m[slot], v[slot]
             if bias_correction:
                 m_hat, v_hat = m_hat / (1 - beta1**t), v_hat / (1 - beta2**t)
@@ -382,15 +495,22 @@ def rmsprop_variant(
     *,
     shared: bool = False,
     eps_square: bool = False,
+    keep: bool = True,
+    s_updated: bool = True,
+    s_sign: float = 1.0,
 ) -> Trajectory:
     """RMSProp, with one running mean of g**2 per shape (``shared``), or with the accepted
-    denominator ``sqrt(s + eps**2)`` (``eps_square``)."""
+    denominator ``sqrt(s + eps**2)`` (``eps_square``); not ``keep``: s starts at zero at
+    every call (never stored); not ``s_updated``: s stays at its zero start; ``s_sign``
+    -1: the stored s comes back negated at the next call (NaN where beta*s > (1-beta)*g**2)."""
     params, out = copy(params0), []
     state: dict[object, Any] = {}
     for grads in grads_seq:
+        if not keep:
+            state = {}
         for key, g in grads.items():
             slot = params[key].shape if shared else key
-            s = beta * state.get(slot, 0.0) + (1 - beta) * g**2
+            s = beta * s_sign * state.get(slot, 0.0) + (1 - beta) * g**2 if s_updated else 0.0 * g
             state[slot] = s
             denominator = np.sqrt(s + eps**2) if eps_square else np.sqrt(s) + eps
             params[key] = params[key] - lr * g / denominator
@@ -477,7 +597,12 @@ def adam_mistakes(
             "t_per_key": variant(t_mode="key") if len(params0) > 1 else None,
             "t_never_incremented": variant(t_mode="one"),
             "state_shared_across_keys": variant(shared=True),
+            "update_sign_flipped": flipped(params0, variant()),
+            "state_not_kept": variant(keep=False),
+            "state_sign_flipped": variant(m_sign=-1.0),
         }
+        if eps > 0:  # with eps = 0 a v that stays 0 divides by 0: no finite run to match
+            predictions["second_moment_not_updated"] = variant(v_updated=False)
         for number, (estimate, inside) in enumerate(
             adam_eps_estimates(params0, grads_seq[0], got[0], lr, eps)
         ):
@@ -493,6 +618,12 @@ def adam_mistakes(
         return predictions
 
     return predict
+
+
+def flipped(params0: Params, run: Trajectory) -> Trajectory:
+    """``run`` with every update negated: the optimizers' updates do not depend on the
+    params (the gradients are the grader's), so the run moves by -update from params0."""
+    return [{key: 2 * params0[key] - params[key] for key in params} for params in run]
 
 
 # ---------------------------------------------------------------------------
@@ -723,6 +854,7 @@ def momentum_mistakes(
         return lambda: {
             "momentum_dampening": momentum_variant(params0, grads_seq, lr, beta, dampening=True),
             "state_shared_across_keys": momentum_variant(params0, grads_seq, lr, beta, shared=True),
+            "state_not_kept": momentum_variant(params0, grads_seq, lr, beta, keep=False),
         }
 
     return for_run
@@ -898,7 +1030,8 @@ def adam_hidden(sub: Submission, ctx: Context) -> None:
             run_reference(reference, params0, grads_seq),
             "Adam.step",
             adam_run_mistakes(params0, grads_seq, lr, beta1, beta2, 0.0),
-            nonfinite_hint=t_stuck_at_zero,
+            # every hyperparameter given: a NaN is not a default's doing
+            nonfinite_hint=adam_nonfinite(params0, grads_seq[0], lr, beta1, beta2, 0.0),
         )
 
 
@@ -1041,11 +1174,12 @@ def adam_zero_gradient(sub: Submission, ctx: Context) -> None:
             opt: RemoteObject,
             key: str,
             after: Mapping[str, Any],
+            number: int,
             step: int = step,
         ) -> str | None:
             """eps_placement when Adam without eps reproduces the step: z all NaN, w right."""
             if key == "w":
-                return t_stuck_at_zero(sub, opt, key, after)
+                return t_stuck_at_zero(sub, opt, key, after, number)
             w, z = after.get("w"), after.get("z")
             if (
                 isinstance(z, np.ndarray)
@@ -1254,28 +1388,63 @@ def drive(
 
 
 def require_rows(
-    got: np.ndarray, expected: np.ndarray, what: str, tol: Tolerance, rows: str = "rows"
+    got: np.ndarray,
+    expected: np.ndarray,
+    what: str,
+    tol: Tolerance,
+    rows: str = "rows",
+    negated: np.ndarray | None = None,
+    gradient_unused: bool = False,
 ) -> None:
-    """A trajectory (or list of losses) with one entry per point, the first at x0."""
+    """A trajectory (or list of losses) with one entry per point, the first at x0.
+
+    ``negated``: what the points -x would give instead (default: -expected), for the
+    hint trajectory_negated; ``gradient_unused``: grad_fn was never called (rows all x0
+    then name optimizer_not_stepped)."""
     steps = expected.shape[0] - 1
-    if got.shape == (steps, *expected.shape[1:]):
-        hint = "trajectory_without_x0" if matches(got, expected[1:], tol) else None
+    rest = expected.shape[1:]
+    if got.shape == (steps, *rest):
+        hint = None
+        if matches(got, expected[1:], tol):
+            hint = "trajectory_without_x0"
+        elif matches(got, expected[:-1], tol):
+            hint = "steps_off_by_one"  # x0 and one step too few
         raise CheckFailure(
             f"{what}: got shape {got.shape}, expected shape {expected.shape} "
             f"({steps} steps give {steps + 1} {rows}, the first at x0)",
             hint=hint,
         )
+    if steps > 0 and got.shape[1:] == rest and got.shape[0] != steps + 1:
+        hint = None
+        if got.shape[0] == steps + 2 and matches(got[: steps + 1], expected, tol):
+            hint = "steps_off_by_one"  # one step too many, the first steps + 1 right
+        elif got.shape[0] == 1 and matches(got[0], expected[0], tol):
+            hint = "points_not_recorded"  # x0 alone
+        if hint is not None:
+            raise CheckFailure(
+                f"{what}: got shape {got.shape}, expected shape {expected.shape} "
+                f"({steps} steps give {steps + 1} {rows}, the first at x0)",
+                hint=hint,
+            )
     failure = mismatch(got, expected, what, tol)
     if got.shape == expected.shape and failure is not None and got.ndim > 1:
         failure = mismatch_rows(got, expected, what, tol)
-    if failure is not None:
+    if failure is None:
+        return
+    if got.shape == expected.shape:
+        moved = not all(np.array_equal(row, expected[0]) for row in expected)
+        if gradient_unused and moved and all(np.array_equal(row, expected[0]) for row in got):
+            failure.hint = "optimizer_not_stepped"  # no gradient asked for, no step taken
+        elif matches(got, -expected if negated is None else negated, tol):
+            failure.hint = "trajectory_negated"
+    if failure.hint is None:
         # aliased rows are all the final point of the run: rows all equal to x0 (no step
         # taken) or to some other point are not that mistake
         same_rows = got.shape == expected.shape and all(np.array_equal(row, got[-1]) for row in got)
         aliased = same_rows and matches(got[-1], expected[-1], tol)
         if aliased and steps > 0 and not np.array_equal(expected[0], expected[-1]):
             failure.hint = "trajectory_rows_aliased"
-        raise failure
+    raise failure
 
 
 def mismatch_rows(got: np.ndarray, expected: np.ndarray, what: str, tol: Tolerance) -> CheckFailure:
@@ -1302,11 +1471,17 @@ def check_run_optimizer(
         f"{x0.shape}, {steps})"
     )
     opt = make(sub, spec[0], **spec[1])
-    value = sub.call("run_optimizer", opt, landscape.gradient, x0.copy(), steps)
+    asked = [0]
+
+    def gradient(x: Any) -> np.ndarray:
+        asked[0] += 1
+        return landscape.gradient(x)
+
+    value = sub.call("run_optimizer", opt, gradient, x0.copy(), steps)
     expected = drive(sub, spec, landscape, x0, steps)
     got = as_array(value, what)
     trajectory_figure(ctx, what, landscape, got, expected)
-    require_rows(got, expected, what, ctx.arithmetic)
+    require_rows(got, expected, what, ctx.arithmetic, gradient_unused=asked[0] == 0)
 
 
 def each_case(cases: list[Callable[[], None]]) -> None:
@@ -1385,23 +1560,29 @@ def check_compare(
 ) -> None:
     what = f"compare_optimizers(on {landscape.name}, {steps} steps)"
     optimizers = {label: make(sub, name, **kwargs) for label, (name, kwargs) in specs.items()}
-    result = as_dict(
-        sub.call(
-            "compare_optimizers", landscape.gradient, landscape.loss, x0.copy(), steps, optimizers
-        ),
-        what,
-        list(specs),
+    value = sub.call(
+        "compare_optimizers", landscape.gradient, landscape.loss, x0.copy(), steps, optimizers
     )
+    if type(value) is dict and not value:
+        raise CheckFailure(
+            f"{what}: got an empty dict, expected the keys {list(specs)}",
+            hint="losses_not_stored",
+        )
+    result = as_dict(value, what, list(specs))
 
     series: dict[str, np.ndarray] = {}
 
     def one(label: str, spec: Spec) -> None:
-        expected = np.array([landscape.loss(x) for x in drive(sub, spec, landscape, x0, steps)])
+        points = drive(sub, spec, landscape, x0, steps)
+        expected = np.array([landscape.loss(x) for x in points])
         losses = as_array(result[label], f"{what}[{label!r}]")
         if losses.ndim == 1:
             series[f"{label} (yours)"] = losses
         series[f"{label} (expected)"] = expected
-        require_rows(losses, expected, f"{what}[{label!r}] (losses)", ctx.arithmetic, "losses")
+        negated = np.array([landscape.loss(-x) for x in points])
+        require_rows(
+            losses, expected, f"{what}[{label!r}] (losses)", ctx.arithmetic, "losses", negated
+        )
 
     try:
         each_case([partial(one, label, spec) for label, spec in specs.items()])
@@ -1465,13 +1646,43 @@ def rmsprop_run_mistakes(
     params0: Params, grads_seq: list[Params], lr: float, beta: float, eps: float
 ) -> Callable[[Trajectory], Mistakes]:
     def for_run(got: Trajectory) -> Mistakes:
+        def run(**kw: Any) -> Trajectory:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return rmsprop_variant(params0, grads_seq, lr, beta, eps, **kw)
+
         return lambda: {
-            "state_shared_across_keys": rmsprop_variant(
-                params0, grads_seq, lr, beta, eps, shared=True
-            )
+            "state_shared_across_keys": run(shared=True),
+            "state_not_kept": run(keep=False),
+            "second_moment_not_updated": run(s_updated=False) if eps > 0 else None,
+            "state_sign_flipped": run(s_sign=-1.0),
         }
 
     return for_run
+
+
+def rmsprop_nonfinite(
+    params0: Params, grads_seq: list[Params], lr: float, beta: float, eps: float
+) -> NonfiniteHint:
+    """state_sign_flipped when RMSProp whose stored s comes back negated reproduces the
+    call whose params became NaN: the model is finite before that call, and at it has NaN
+    at the same places and the same finite numbers as the student's params, every key."""
+
+    def hint(
+        sub: Submission, opt: RemoteObject, key: str, after: Mapping[str, Any], number: int
+    ) -> str | None:
+        if not 1 <= number <= len(grads_seq):
+            return None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            run = rmsprop_variant(params0, grads_seq[:number], lr, beta, eps, s_sign=-1.0)
+        if not all(np.isfinite(params[k]).all() for params in run[:-1] for k in params):
+            return None
+        predicted = run[-1]
+        some_finite = any(np.isfinite(predicted[k]).any() for k in predicted)
+        if some_finite and all(same_numbers(after.get(k), predicted[k]) for k in predicted):
+            return "state_sign_flipped"
+        return None
+
+    return hint
 
 
 @grader.check("rmsprop-course-example", exercise="RMSProp")
@@ -1507,6 +1718,7 @@ def rmsprop_example(sub: Submission, ctx: Context) -> None:
         expected,
         "RMSProp().step",
         rmsprop_run_mistakes(params0, grads_seq, 0.01, 0.9, 1e-8),
+        rmsprop_nonfinite(params0, grads_seq, 0.01, 0.9, 1e-8),
     )
 
 
@@ -1528,6 +1740,7 @@ def rmsprop_hidden(sub: Submission, ctx: Context) -> None:
             run_reference(reference, params0, grads_seq),
             "RMSProp.step",
             rmsprop_run_mistakes(params0, grads_seq, lr, beta, 0.0),
+            rmsprop_nonfinite(params0, grads_seq, lr, beta, 0.0),
         )
 
 
@@ -1548,6 +1761,7 @@ def rmsprop_per_key(sub: Submission, ctx: Context) -> None:
             run_reference(ctx.reference.RMSProp(lr=lr, eps=0.0), params0, grads_seq),
             "RMSProp.step with two keys of the same shape",
             rmsprop_run_mistakes(params0, grads_seq, lr, 0.9, 0.0),
+            rmsprop_nonfinite(params0, grads_seq, lr, 0.9, 0.0),
         )
 
 

@@ -45,9 +45,18 @@ def test_mutants_are_valid_code_on_the_solutions_own_lines() -> None:
         assert mutant.source.splitlines()[mutant.line - 1] != text.splitlines()[mutant.line - 1]
         assert "# %%" in mutant.source  # cells survive, so the demo cells are still left out
     by_id = {m.id: m for m in mutants}
-    assert by_id["derivative:46:const_to_0:1"].mutated.endswith("/ ((0) * h))")
-    assert by_id["derivative:39:default_half:1"].mutated == "def derivative(f, x, h=(5e-06)):"
-    assert "optimal_price:191:div_to_mul:1" in by_id
+    lines = text.splitlines()
+
+    def line_of(code: str) -> int:
+        return next(n for n, line in enumerate(lines, 1) if line.strip() == code)
+
+    difference = line_of("return float((f(x + h) - f(x - h)) / (2 * h))")
+    assert by_id[f"derivative:{difference}:const_to_0:1"].mutated.endswith("/ ((0) * h))")
+    signature = line_of("def derivative(f, x, h=1e-5):")
+    assert by_id[f"derivative:{signature}:default_half:1"].mutated == (
+        "def derivative(f, x, h=(5e-06)):"
+    )
+    assert f"optimal_price:{line_of('return float((low + high) / 2)')}:div_to_mul:1" in by_id
 
 
 def test_the_record_of_equivalent_mutants_is_well_formed() -> None:
