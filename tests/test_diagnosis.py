@@ -16,7 +16,7 @@ from calcgrade import Tolerance
 from calcgrade.config import load_course
 from calcgrade.diagnosis import diagnose, explain
 from calcgrade.gradebook import Row
-from calcgrade.handle import Record, RemoteObject
+from calcgrade.handle import Raised, Record, RemoteObject
 from calcgrade.html_report import class_page
 from calcgrade.results import SLIP, ModuleResult
 from calcgrade.runner import Options, grade_file
@@ -149,6 +149,42 @@ def test_a_wrong_submission_gets_the_slip_as_its_hint(tmp_path: Path) -> None:
     slipped = [c for c in lost if c.hint_id == SLIP]
     assert slipped, [(c.id, c.hint_id, c.message) for c in lost]
     assert all("yours computes `-(dZ @ W.T)`" in (c.hint or "") for c in slipped)
+
+
+def test_a_crash_is_named_by_the_slip_that_raises_the_same_error(tmp_path: Path) -> None:
+    course = load_course(ROOT / "course_config.yml")
+    text = (ROOT / "solutions" / "m3_chain_rule.py").read_text()
+    wrong = text.replace("        self.grad = 0.0\n", "        pass\n", 1)
+    assert wrong != text
+    path = tmp_path / "m3_chain_rule.py"
+    path.write_text(wrong)
+    result = grade_file(course, "m3_chain_rule", path, Options(seed=1))
+    lost = [c for c in result.checks if c.exercise == "Value" and c.score < c.max_score]
+    assert lost and all("AttributeError" in c.message for c in lost)
+    assert all(c.hint_id == SLIP for c in lost), [(c.id, c.hint_id) for c in lost]
+    assert all(
+        (c.hint or "").startswith(
+            "A correct `Value` raises this same error with one small change: "
+            "the step `self.grad = 0.0` is missing"
+        )
+        for c in lost
+    )
+
+
+def test_a_crash_is_replayed_by_type_and_message() -> None:
+    made = Record.of("Counter", None, (), {}, RemoteObject(1, "Counter", 0))
+    missing = Raised("AttributeError", "'Counter' object has no attribute 'total'")
+    records = [made, Record.of(1, "add", (2.0,), {}, missing)]
+    found = diagnose(REFERENCE, CONTRACT, "Counter", records, TOL, 5.0)
+    assert found is not None
+    assert [(slip.kind, slip.changed) for slip in found] == [("delete", "self.total = 0.0")]
+    assert explain("Counter", found, raised=True) == (
+        "A correct `Counter` raises this same error with one small change: "
+        "the step `self.total = 0.0` is missing. Find that spot in your code."
+    )
+    other = Raised("AttributeError", "my own words")  # no slip raises that: nothing is said
+    records = [made, Record.of(1, "add", (2.0,), {}, other)]
+    assert diagnose(REFERENCE, CONTRACT, "Counter", records, TOL, 5.0) is None
 
 
 def test_the_class_report_lists_each_diagnosed_slip_as_a_mistake_of_its_own() -> None:

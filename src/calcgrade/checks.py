@@ -25,6 +25,9 @@ from .results import Figure
 def plain(value: Any) -> Any:
     """Arrays and NumPy numbers as JSON-able lists and floats (NaN and inf as None)."""
     if isinstance(value, np.ndarray | np.generic):
+        kind = value.dtype.kind
+        if kind in "biu" or (kind == "f" and np.isfinite(value).all()):
+            return value.tolist()  # nothing to replace: no walk over the list, for speed
         value = value.tolist()
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}

@@ -19,6 +19,7 @@ slip that loops forever ends the search (with no diagnosis), not the batch.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import sys
 import threading
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from .config import Tolerance
-from .handle import PLAN, Record, RemoteObject
+from .handle import PLAN, Raised, Record, RemoteObject
 from .numerics import close, scaled_for_differences
 from .slips import Slip, slips
 
@@ -143,10 +144,14 @@ def diagnose(
     return found if 0 < len(named) <= MAX_NAMED else None
 
 
-def explain(exercise: str, found: Sequence[Slip]) -> str:
-    """The hint for slips found by ``diagnose``: what changed, in the reference's words."""
+def explain(exercise: str, found: Sequence[Slip], raised: bool = False) -> str:
+    """The hint for slips found by ``diagnose``: what changed, in the reference's words
+    (``raised``: the student's code raised, and the slips raise the same error)."""
     phrases = list(dict.fromkeys(_phrase(slip, exercise) for slip in found))
-    head = f"Your results match a correct `{exercise}` with one small change"
+    if raised:
+        head = f"A correct `{exercise}` raises this same error with one small change"
+    else:
+        head = f"Your results match a correct `{exercise}` with one small change"
     if len(phrases) == 1:
         return f"{head}: {phrases[0]}. Find that spot in your code."
     listed = "; ".join(f"({n}) {phrase}" for n, phrase in enumerate(phrases, 1))
@@ -272,20 +277,37 @@ def _replay_plan(namespace: dict[str, Any], record: Record, tol: Tolerance) -> b
         args = tuple(record.decoded(step["args"], results))
         kwargs = dict(record.decoded(step["kwargs"], results))
         subject = namespace[where["name"]] if "name" in where else results[where["step"]]
-        if step["do"] == "get":
-            value = getattr(subject, step["attr"])
-        elif step["attr"] is None:
-            value = subject(*args, **kwargs)
-        else:
-            value = getattr(subject, step["attr"])(*args, **kwargs)
+
+        if type(student) is Raised:  # the student's step raised: the plan ends there
+            return _raises_alike(functools.partial(_step, step, subject), args, kwargs, student)
+        value = _step(step, subject, *args, **kwargs)
         results.append(value)
         if not _same(student, value, tol):
             return False
     return True
 
 
+def _step(step: dict[str, Any], subject: Any, *args: Any, **kwargs: Any) -> Any:
+    """One step of a plan on the model: read an attribute, or call."""
+    if step["do"] == "get":
+        return getattr(subject, step["attr"])
+    if step["attr"] is None:
+        return subject(*args, **kwargs)
+    return getattr(subject, step["attr"])(*args, **kwargs)
+
+
+def raised(record: Record) -> bool:
+    """Whether the student's code raised in the call (or the plan step) recorded last."""
+    value = record.value
+    return type(value) is Raised or (
+        type(value) is list and bool(value) and type(value[-1]) is Raised
+    )
+
+
 def _call_matches(function: Callable[..., Any], record: Record, tol: Tolerance) -> bool:
     args, kwargs = record.arguments()
+    if type(record.value) is Raised:
+        return _raises_alike(function, args, kwargs, record.value)
     value = function(*args, **kwargs)
     if not _same(record.value, value, tol):
         return False
@@ -296,6 +318,20 @@ def _call_matches(function: Callable[..., Any], record: Record, tol: Tolerance) 
         for student, model in zip(record.after, args, strict=False)
         if isinstance(student, np.ndarray | dict | list)
     )
+
+
+def _raises_alike(
+    function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], raised: Raised
+) -> bool:
+    """Whether the model, called as the student's code was, raises what it raised: the
+    same exception type and the same message (both compared, never shown)."""
+    try:
+        function(*args, **kwargs)
+    except _OutOfTime:
+        raise
+    except Exception as error:
+        return type(error).__name__ == raised.type_name and str(error) == raised.message
+    return False
 
 
 def _same(student: Any, model: Any, tol: Tolerance) -> bool:

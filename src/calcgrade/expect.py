@@ -7,6 +7,7 @@ NumPy scalars pass where floats are expected, lists of numbers where arrays are.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -46,8 +47,9 @@ def _numeric(array: np.ndarray, what: str, expected: str) -> np.ndarray:
 
 
 def _finite(array: np.ndarray, what: str) -> np.ndarray:
-    bad = ~np.isfinite(array)
-    if bad.any():
+    finite = np.isfinite(array)
+    if not finite.all():
+        bad = ~finite
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         where = f" at index {list(index)}" if array.ndim else ""
         count = int(bad.sum())
@@ -58,6 +60,8 @@ def _finite(array: np.ndarray, what: str) -> np.ndarray:
 
 def as_float(value: Any, what: str) -> float:
     """A real number: int, float, NumPy scalar or 0-d array (not bool)."""
+    if (type(value) is float or type(value) is np.float64) and math.isfinite(value):
+        return float(value)  # the common case, without NumPy, for speed
     if type(value) is bool or isinstance(value, np.bool_):
         raise CheckFailure(f"{what}: got a bool ({value}), expected a number")
     if type(value) in (int, float) or isinstance(value, np.generic):

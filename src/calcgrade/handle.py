@@ -44,6 +44,14 @@ class RemoteObject:
 
 
 @dataclass(frozen=True)
+class Raised:
+    """What a recorded call into student code raised instead of returning a value."""
+
+    type_name: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Called:
     """A call's result together with its arguments as they are after the call.
 
@@ -374,18 +382,23 @@ class Submission:
         keep: bool,
     ) -> Called:
         callbacks: dict[int, Callable[..., Any]] = {}
+        fallback = self._fallback(callbacks)
         message = {
             "op": "call",
             "target": target,
             "attr": attr,
             "keep": keep,
-            "args": self._encode(tuple(args), callbacks),
-            "kwargs": self._encode(dict(kwargs), callbacks),
+            "args": wire.encode(tuple(args), fallback),
+            "kwargs": wire.encode(dict(kwargs), fallback),
         }
+        where: str | int = target["name"] if "name" in target else target["ref"]
         try:
             reply = self._request(message, callbacks)
         except StudentError as error:
             error.call = str(target.get("name") or attr)
+            raised = Raised(error.type_name, error.message)
+            sent = [message["args"], message["kwargs"]]
+            self._record(Record(where, attr, sent, raised, None, callbacks))
             raise
         value = self._decode(reply.get("value"), callbacks)
         called = Called(value, (), {})
@@ -396,7 +409,6 @@ class Submission:
                 raise wire.WireError("the worker sent malformed arguments back")
             called = Called(value, after_args, after_kwargs, _same(reply.get("same"), args))
         if self.recording is not None:
-            where: str | int = target["name"] if "name" in target else target["ref"]
             sent = [message["args"], message["kwargs"]]
             after = called.args if keep else None
             self._record(Record(where, attr, sent, value, after, callbacks))
@@ -434,10 +446,8 @@ class Submission:
             raise GradingError("this object belongs to a worker that has been restarted")
         return {"ref": obj.ref}
 
-    def _encode(
-        self, value: Any, callbacks: dict[int, Callable[..., Any]], plan: Plan | None = None
-    ) -> Any:
-        return wire.encode(value, self._fallback(callbacks, plan))
+    def _encode(self, value: Any, callbacks: dict[int, Callable[..., Any]]) -> Any:
+        return wire.encode(value, self._fallback(callbacks))
 
     def _fallback(
         self, callbacks: dict[int, Callable[..., Any]], plan: Plan | None = None
@@ -511,6 +521,7 @@ class Plan:
         self.callbacks: dict[int, Callable[..., Any]] = {}
         self.values: list[Any] | None = None
         self.error: Message = {}
+        self._fallback = sub._fallback(self.callbacks, self)
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Step:
         return self._add("call", self.sub._name(name), None, args, kwargs, name)
@@ -537,13 +548,14 @@ class Plan:
     ) -> Step:
         if self.values is not None:
             raise GradingError("this plan has already run")
+        # most steps (Value nodes) have no arguments: those need no encoding, for speed
         self.steps.append(
             {
                 "do": do,
                 "target": target,
                 "attr": attr,
-                "args": self.sub._encode(tuple(args), self.callbacks, self),
-                "kwargs": self.sub._encode(dict(kwargs), self.callbacks, self),
+                "args": wire.encode(tuple(args), self._fallback) if args else {"t": []},
+                "kwargs": wire.encode(dict(kwargs), self._fallback) if kwargs else {"d": {}},
             }
         )
         self.names.append(name)
@@ -559,7 +571,11 @@ class Plan:
             raise wire.WireError("the worker sent a malformed plan result")
         self.error = dict(failed.get("error") or {})
         self.values = values
-        self.sub._record(Record(PLAN, None, self.steps, values, callbacks=self.callbacks))
+        recorded = list(values)
+        if ran < len(self.steps):  # the step that raised, for the diagnosis to replay
+            error = StudentError(self.error)
+            recorded.append(Raised(error.type_name, error.message))
+        self.sub._record(Record(PLAN, None, self.steps, recorded, callbacks=self.callbacks))
 
     def result(self, index: int) -> Any:
         if self.values is None:

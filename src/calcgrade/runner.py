@@ -28,11 +28,18 @@ from calcgrade_worker import wire
 from .checks import CheckDef, CheckFailure, Context, Grader, running_check
 from .config import Course, Tolerance
 from .demo_cells import leave_out_demos
-from .diagnosis import diagnose, explain
+from .diagnosis import diagnose, explain, raised
 from .errors import ConfigError, GradingError
 from .forkserver import ForkServer
 from .grading_secret import seed_fingerprint
-from .handle import NotDefined, Record, StudentError, StudentTimeout, Submission, WorkerDied
+from .handle import (
+    NotDefined,
+    Record,
+    StudentError,
+    StudentTimeout,
+    Submission,
+    WorkerDied,
+)
 from .inprocess import InProcessTransport
 from .relations import recognise
 from .results import SLIP, CheckResult, ModuleResult, Status, summarise
@@ -396,7 +403,8 @@ def _diagnosed(
         return outcome
     if not found:
         return outcome
-    outcome.hint_id, outcome.hint = SLIP, explain(check.exercise, found)
+    crashed = bool(outcome.records) and raised(outcome.records[-1])
+    outcome.hint_id, outcome.hint = SLIP, explain(check.exercise, found, crashed)
     return outcome
 
 
@@ -438,9 +446,11 @@ def _run_one(
                 "failed", f"{name} is not implemented yet (it raises NotImplementedError)"
             )
         told = f"{name} raised {error.describe()}"
+        records = tuple(submission.recording or ())  # the failing call's Record is last
         if context.hidden:
-            return _Outcome("failed", f"{name} raised {_withheld(error, submission)}", told)
-        return _Outcome("failed", told)
+            withheld = f"{name} raised {_withheld(error, submission)}"
+            return _Outcome("failed", withheld, told, records=records)
+        return _Outcome("failed", told, records=records)
     except StudentTimeout as timeout:
         return _Outcome(
             "timeout",

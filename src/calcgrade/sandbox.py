@@ -23,6 +23,7 @@ from .forkserver import START_TIMEOUT_S, ForkServer
 from .handle import Message, StudentTimeout, WorkerDied
 
 READ_CHUNK = 65536  # a pipe's capacity; a larger buffer costs an mmap per read
+HEADER = struct.Struct(">I")  # a message's length, before its body
 
 
 class CappedOutput:
@@ -90,15 +91,15 @@ class Worker:
 
     def receive(self, deadline: float) -> Message:
         """The next message from the worker, or StudentTimeout at ``deadline``."""
-        header = struct.calcsize(">I")
+        header = HEADER.size
         while True:
             if len(self._buffer) >= header:
-                (size,) = struct.unpack(">I", self._buffer[:header])
+                (size,) = HEADER.unpack_from(self._buffer)
                 if size > wire.MAX_MESSAGE_BYTES:
                     self.kill()
                     raise WorkerDied(f"sent a message of {size} bytes, over the limit")
                 if len(self._buffer) >= header + size:
-                    body = bytes(self._buffer[header : header + size])
+                    body = self._buffer[header : header + size]
                     del self._buffer[: header + size]
                     return wire.parse(body)
             remaining = deadline - time.monotonic()
