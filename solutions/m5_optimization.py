@@ -281,6 +281,20 @@ except NotImplementedError:
     print("Implement the optimizers, run_optimizer and compare_optimizers to see this plot.")
 
 # %% [markdown]
+# **Interactive:** the same race, step by step. Move the slider (or press ▶) to see
+# the four paths unfold together, and the distance each has left to the minimum.
+# In a running notebook, sliders under the figure set each optimizer's learning rate
+# and betas, and the race is run again with your classes. Push SGD's learning rate
+# to 0.005 and it leaves the map within a few steps; set Momentum's beta to 0 and it
+# is plain descent again; give Adam a larger learning rate and see how much sooner
+# it gets there.
+
+# %% tags=["demo"]
+from calcgrade.views import m5_optimization as views
+
+views.race(SGD, Momentum, Adam, RMSProp, run_optimizer)
+
+# %% [markdown]
 # ## Going deeper: convexity, convergence rates and saddle points
 #
 # A **convex** loss (a bowl, like linear regression's) has a single valley, and
