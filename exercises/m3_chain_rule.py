@@ -234,6 +234,19 @@ def mlp_loss_and_grads(params, X, y):
 check("m3_chain_rule", globals(), exercise="mlp_loss_and_grads")
 
 # %% [markdown]
+# **Interactive:** step through backpropagation in a small 2 → 3 → 1 network with
+# one sample, run by your own `linear_forward`, `tanh_backward`, `linear_backward`
+# and `mse_loss`. Move the slider: the values fill in on the way forward (blue),
+# then the gradients on the way back, one layer at a time (orange), until one
+# backward pass has given the derivative of the loss with respect to every weight.
+# Each gradient is the gradient of the node after it, times a local slope.
+
+# %% tags=["demo"]
+from calcgrade.views import m3_chain_rule as views
+
+views.backprop(linear_forward, linear_backward, tanh_backward, mse_loss)
+
+# %% [markdown]
 # ### Your backprop, learning
 #
 # With the gradients in hand, learning is a loop: step every parameter a little

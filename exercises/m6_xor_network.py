@@ -188,6 +188,19 @@ except NotImplementedError:
     print("Implement and train XORNetwork above to see this plot.")
 
 # %% [markdown]
+# **Interactive:** watch your `XORNetwork` learn, epoch by epoch (a fresh network,
+# seed 1, trained by your own `train`). Left, the probability over the input square
+# and the decision boundary bending around the four points; middle, the loss so
+# far; right, what each hidden unit computes on the four XOR points — the new
+# features in which the 1s and the 0s become separable by one straight cut. To
+# see an unlucky start, call the view with `seed=0`.
+
+# %% tags=["demo"]
+from calcgrade.views import m6_xor_network as views
+
+views.training(XORNetwork)
+
+# %% [markdown]
 # ## Does it learn from any start?
 #
 # A good training recipe should not depend on a lucky seed. Train from ten

@@ -200,7 +200,7 @@ def test_grading_leaves_the_demos_out_unless_asked_and_the_grade_is_the_same(
     full = grade(course, "m3_chain_rule", path, run_demo_cells=True)
     assert quick.score == full.score == quick.max_score
     assert [c.status for c in quick.checks] == [c.status for c in full.checks]
-    assert any(n.startswith("cells 20, 28 and 33 (the course's demo") for n in quick.load_notes)
+    assert any(n.startswith("cells 20, 28, 30 and 35 (the course's demo") for n in quick.load_notes)
     assert not any("demo code" in note for note in full.load_notes)
     assert "a.grad =" in full.output and "a.grad =" not in quick.output  # the last demo prints
 
@@ -220,4 +220,4 @@ def test_a_student_function_that_reads_a_demo_name_still_finds_it(
     result = grade(course, "m3_chain_rule", path)
     assert result.score == result.max_score, failures(result)
     notes = result.load_notes
-    assert any(note.startswith("cells 20 and 33 (the course's demo") for note in notes), notes
+    assert any(note.startswith("cells 20, 28 and 35 (the course's demo") for note in notes), notes
