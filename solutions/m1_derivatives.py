@@ -51,6 +51,20 @@ def derivative(f, x, h=1e-5):
 check("m1_derivatives", globals(), exercise="derivative")
 
 # %% [markdown]
+# **Interactive:** how small should `h` be? Move `h` and compare your central
+# difference with the one-sided forward difference `(f(x + h) - f(x)) / h` for
+# $f(x) = \sin x$ at $x = 1$, whose exact slope is $\cos 1$. On the left, the two
+# secant lines; on the right, how far each is from the exact slope, on a log
+# scale. Shrinking `h` ten times cuts the forward error ten times and the central
+# error a hundred times, until, for very small `h`, rounding takes over and both
+# get *worse* again.
+
+# %% tags=["demo"]
+from calcgrade.views import m1_derivatives as views
+
+views.step_size(derivative)
+
+# %% [markdown]
 # ## 2. The profit curve
 #
 # A simple model of the shop: each unit costs `unit_cost` to make, and the number
@@ -147,6 +161,13 @@ except NotImplementedError:
     print("Implement derivative and profit above to see this plot.")
 
 # %% [markdown]
+# **Interactive:** move the price along the curve and watch the tangent turn: its
+# slope is your `derivative` of your `profit` at that price.
+
+# %% tags=["demo"]
+views.tangent(derivative, profit)
+
+# %% [markdown]
 # ## 5. The price optimizer
 #
 # Now find the best price in an interval `[low, high]`, using the derivative as a
@@ -208,6 +229,16 @@ except NotImplementedError:
     print("Implement the functions above to run the optimizer.")
 
 # %% [markdown]
+# **Interactive:** watch your `optimal_price` at work on the interval $[3, 20]$.
+# The view records every price at which your optimizer asks for the profit; two
+# calls a hair apart (one derivative estimate) count as one look, drawn with the
+# slope it measured. On the right, how far each look is from the price it returns:
+# bisection roughly halves that distance with every look.
+
+# %% tags=["demo"]
+views.optimizer(optimal_price, profit)
+
+# %% [markdown]
 # ## Going deeper: limits and the formal definition
 #
 # The derivative is defined as a **limit**: the value the difference quotient
@@ -220,4 +251,5 @@ except NotImplementedError:
 # derivative there). On a computer we
 # cannot take `h` all the way to zero: below about `1e-8` the subtraction
 # `f(x + h) - f(x - h)` loses most of its digits to rounding. That is why
-# `h = 1e-5` is a good default for the central difference.
+# `h = 1e-5` is a good default for the central difference. The step-size view in section 1
+# shows both effects at once.

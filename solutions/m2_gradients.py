@@ -118,6 +118,20 @@ def business_profit_gradient(params, unit_cost, base_demand, price_sensitivity, 
 check("m2_gradients", globals(), exercise="business_profit_gradient")
 
 # %% [markdown]
+# **Interactive:** the profit landscape of a shop with unit cost 2, base demand
+# 100, price sensitivity 5 and ad effect 2: as a 3-D surface (drag it to turn it)
+# and as a contour map seen from above. Move the point and see your gradient's
+# arrow. The two axes have very different spans (prices up to 20, ad spend up to
+# 250), so the arrow is drawn in the map's proportions: each component is scaled
+# to its axis, and it then crosses the contour lines at right angles, pointing
+# uphill. The gradient itself is in the title.
+
+# %% tags=["demo"]
+from calcgrade.views import m2_gradients as views
+
+views.gradient(business_profit, business_profit_gradient)
+
+# %% [markdown]
 # ## 4. Climbing: gradient ascent
 #
 # The gradient points uphill, so to **maximise** profit, take small steps along it:
@@ -193,6 +207,14 @@ except NotImplementedError:
     print(
         "Implement business_profit, business_profit_gradient and gradient_ascent to see this plot."
     )
+
+# %% [markdown]
+# **Interactive:** the same climb, step by step: move the number of steps taken and
+# follow your `gradient_ascent` on the surface and on the map. Watch how few steps
+# the jump takes, and how many the ridge does.
+
+# %% tags=["demo"]
+views.ascent(business_profit, business_profit_gradient, gradient_ascent)
 
 # %% [markdown]
 # ## 6. Directional derivatives
