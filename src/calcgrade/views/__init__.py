@@ -20,7 +20,7 @@ the figure without displaying it (for tests and for reuse).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 INSTALL = "pip install 'calcgrade[notebook]'  (or: pip install plotly ipywidgets)"
@@ -71,14 +71,25 @@ def show(figure: Any) -> None:
     display(HTML(html))
 
 
-def slider(values: list[float], names: list[str], prefix: str, active: int = 0) -> dict[str, Any]:
-    """A plotly slider whose steps show the frames ``names`` at once (no transition)."""
+def slider(
+    values: Sequence[float | str],
+    names: list[str],
+    prefix: str,
+    active: int = 0,
+    animation: dict[str, Any] = FAST,
+) -> dict[str, Any]:
+    """A plotly slider whose steps, labelled by ``values`` (numbers as ``:g``), show the
+    frames ``names`` with ``animation`` (by default at once, redrawn)."""
     return {
         "active": active,
         "currentvalue": {"prefix": prefix},
         "pad": {"t": 40},
         "steps": [
-            {"label": f"{value:g}", "method": "animate", "args": [[name], FAST]}
+            {
+                "label": value if isinstance(value, str) else f"{value:g}",
+                "method": "animate",
+                "args": [[name], animation],
+            }
             for value, name in zip(values, names, strict=True)
         ],
     }

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from . import FAST, view
+from . import slider, view
 
 SHOP = {"unit_cost": 2.0, "base_demand": 100.0, "price_sensitivity": 5.0, "ad_effect": 2.0}
 PRICE_RANGE = (3.0, 20.0)
@@ -25,19 +25,6 @@ START = (5.0, 25.0)
 ASCENT_STEPS = [0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750,
                 1000, 1500, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000]  # fmt: skip
 Function = Callable[..., Any]
-
-
-def _slider(labels: list[str], names: list[str], prefix: str, active: int = 0) -> dict[str, Any]:
-    """A plotly slider whose steps, labelled ``labels``, show the frames ``names`` at once."""
-    return {
-        "active": active,
-        "currentvalue": {"prefix": prefix},
-        "pad": {"t": 30},
-        "steps": [
-            {"label": label, "method": "animate", "args": [[name], FAST]}
-            for label, name in zip(labels, names, strict=True)
-        ],
-    }
 
 
 def _landscape(business_profit: Function, shop: dict[str, float]) -> Any:
@@ -189,7 +176,7 @@ def gradient_figure(
     labels = [f"({p:g}, {a:g})" for p, a in points]
     figure.update_layout(
         title=title(points[first], gradients[first]),
-        sliders=[_slider(labels, names, "point (price, ad spend): ", first)],
+        sliders=[{**slider(labels, names, "point (price, ad spend): ", first), "pad": {"t": 30}}],
     )
     return figure
 
@@ -303,7 +290,7 @@ def ascent_figure(
     ]
     figure.update_layout(
         title=title(shown[0]),
-        sliders=[_slider([str(k) for k in shown], names, "steps taken: ", 0)],
+        sliders=[{**slider([str(k) for k in shown], names, "steps taken: ", 0), "pad": {"t": 30}}],
     )
     return figure
 

@@ -203,7 +203,7 @@ def race_figure(
           "xanchor": "left", "font": {"color": "gray"}}]
         if missing else []
     )  # fmt: skip
-    steps_slider = slider([float(k) for k in marks], names, "step: ", 0)
+    steps_slider = slider([float(k) for k in marks], names, "step: ", 0, animation=STEP)
     heading = {"xref": "paper", "yref": "paper", "y": 1.0, "yanchor": "bottom",
                "showarrow": False, "font": {"size": 14}}  # fmt: skip
     layout = {
@@ -220,9 +220,7 @@ def race_figure(
             {**heading, "text": "loss per step", "x": 0.8},
             *note,
         ],
-        "sliders": [{**steps_slider, "x": 0.1, "len": 0.9,
-                     "steps": [{**step, "args": [step["args"][0], STEP]}
-                               for step in steps_slider["steps"]]}],
+        "sliders": [{**steps_slider, "x": 0.1, "len": 0.9}],
         "updatemenus": [
             {"type": "buttons", "direction": "left", "x": 0.0, "y": 0, "xanchor": "left",
              "yanchor": "top", "pad": {"t": 48, "r": 10}, "showactive": False,
