@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck fast notebooks clean
+.PHONY: demo test lint typecheck fast notebooks contract clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ test: $(STAMP) lint typecheck
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/sync_notebooks.py
+
+contract: $(STAMP)
+	$(BIN)/python tools/contract.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -24,12 +24,16 @@ from pathlib import Path
 from calcgrade.forkserver import UidBlock
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.conftest import corpus_submission  # noqa: E402  (a corpus file, made whole)
+
 CALCGRADE = str(Path(sys.executable).parent / "calcgrade")
 
 
 def build_class(folder: Path, students: int) -> None:
     sources = sorted((ROOT / "examples" / "class").glob("*/m1_derivatives.*"))
-    sources += sorted((ROOT / "tests" / "submissions" / "m1_derivatives").glob("*.py"))
+    corpus = sorted((ROOT / "tests" / "submissions" / "m1_derivatives").glob("*.py"))
+    sources += [corpus_submission(path, folder.parent / "corpus") for path in corpus]
     for index in range(students):
         source = sources[index % len(sources)]
         target = folder / f"s{index:03d}-{source.parent.name}-{source.stem}"

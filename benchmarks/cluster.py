@@ -48,6 +48,9 @@ from calcgrade.runner import Options, grade_batch_item, load_grader, load_refere
 from calcgrade.submission import read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.conftest import merged_source  # noqa: E402  (a corpus file, made whole)
+
 HOSTILE = {
     "exits_at_import": "import os\nos._exit(0)\n",
     "floods_output": "import sys\nfor _ in range(100):\n    sys.stdout.write('x' * 1_000_000)\n",
@@ -97,12 +100,13 @@ HEADER = (
 
 
 def corpus(course: Course) -> list[tuple[str, str, bytes]]:
-    """(module, name, bytes) of every corpus file and solution, in a fixed order."""
+    """(module, name, bytes) of every corpus file (made whole from the solution) and
+    solution, in a fixed order."""
     files = []
     for module in course.spec.modules:
         paths = sorted((ROOT / "tests" / "submissions" / module).glob("*.py"))
-        paths.append(ROOT / "solutions" / f"{module}.py")
-        files += [(module, path.stem, path.read_bytes()) for path in paths]
+        files += [(module, p.stem, merged_source(module, p.read_text()).encode()) for p in paths]
+        files.append((module, module, (ROOT / "solutions" / f"{module}.py").read_bytes()))
     return files
 
 

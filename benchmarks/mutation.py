@@ -56,7 +56,7 @@ PLOTTED_MODULES = ("m2_gradients", "m4_gradient_descent", "m5_optimization", "m6
 # The hint table. A row says which hints fit (RIGHT) or plainly do not fit (WRONG) the
 # mutants of one exercise made by operators of some kinds ("*": any kind), optionally
 # only at sites whose original code matches a regular expression. It was started from
-# each grader's HINTS and the mistakes of CURRICULUM.md, then refined by reading the
+# each grader's HINTS and the common mistakes of docs/contract.md, then refined by reading the
 # hints mutants got: a hint is right when its advice leads a student who made that
 # change back to the right code; wrong when it names a mistake the change plainly is
 # not (a hint chosen from a symptom, such as "params unchanged", that another cause
@@ -130,6 +130,9 @@ RIGHT = [
         r"middle = |(low|high) = middle",
     ),
     HintRule(M1, "optimal_price", "*", "optimal_price_midpoint", r"return float\(\(low \+ high\)"),
+    HintRule(M1, "optimal_price", "*", "optimal_price_middle", r"^\s*middle = "),
+    HintRule(M1, "profit", "delete", "factor_not_computed", r"^\s*(margin|units) = "),
+    HintRule(M1, "profit_derivative", "delete", "factor_not_computed", r"^\s*(margin|units) = "),
     HintRule(M1, "derivative", "default", "default_h"),
     HintRule(M2, "numerical_gradient", "default", "default_h"),
     HintRule(M2, "gradient_ascent", "default", "ascent_defaults"),
@@ -137,9 +140,15 @@ RIGHT = [
     HintRule(M2, "numerical_hessian", "default", "hessian_default_h"),
     HintRule(M2, "numerical_gradient", "*", "all_coordinates_at_once step_size_ignored one_d_only"),
     HintRule(M2, "numerical_gradient", "augassign|delete", "input_mutated"),
+    HintRule(M2, "numerical_gradient", "*", "gradient_all_zero"),
     HintRule(M2, "business_profit_gradient", "*", "components_swapped"),
+    HintRule(M2, "business_profit_gradient", "*", "margin_wrong", r"^\s*margin = "),
     HintRule(M2, "gradient_ascent", "arithmetic|unary", "ascent_wrong_sign"),
     HintRule(M2, "gradient_ascent", "comparison|constant|range|default|delete", "stopping_rule"),
+    HintRule(M2, "gradient_ascent", "range", "ascent_steps_off_by_one", r"range\(max_steps"),
+    HintRule(M2, "numerical_hessian", "range", "hessian_index_range"),
+    HintRule(M2, "gradient_ascent", "delete", "ascent_x_not_updated", r"^\s*x = x \+"),
+    HintRule(M2, "gradient_ascent", "unary", "ascent_result_negated", r"^\s*return x\b"),
     HintRule(M2, "directional_derivative", "*", "direction_not_normalised"),
     HintRule(M3, "chain_rule", "*", "chain_rule_wrong_point chain_rule_reversed"),
     HintRule(M3, "linear_backward", "transpose", "dW_transposed"),
@@ -182,6 +191,8 @@ RIGHT = [
     # a changed default eps (the default is the only node of the site that changed)
     HintRule(M5, "Adam", "default", "eps_default", node=r"^1e-0?8$"),
     HintRule(M5, "RMSProp", "default", "eps_default", node=r"^1e-0?8$"),
+    # given only when the class steps right once the contract's defaults are passed explicitly
+    HintRule(M5, "RMSProp", "default", "defaults_changed"),
     # the hints below are given only when their model reproduces the whole run
     HintRule(M5, "Adam", "*", "update_sign_flipped"),
     HintRule(M5, "Adam", "*", "second_moment_negative", r"^\s*v(_hat)? ="),

@@ -1,6 +1,6 @@
 """Batch throughput: `nbgrader autograde` against `calcgrade grade --isolation strict`.
 
-DESIGN.md, "Performance targets": measured side by side in one run, on the same
+The performance target: measured side by side in one run, on the same
 submissions, calcgrade's batch throughput must be at least 20x that of
 `nbgrader autograde`, with strict isolation on.
 
@@ -98,8 +98,9 @@ c.ClearSolutions.code_stub = {{"python": {stub!r}}}
 # One locked helper cell, then one test cell per exercise. The visible asserts use
 # the course examples (calcgrade's public checks); the hidden part uses fixed seeded
 # inputs (calcgrade's hidden checks draw theirs from the course seed). Tolerances are
-# DESIGN.md's: rtol 1e-7 against analytic values, rtol 1e-5 and atol 1e-8 * max(1,
-# max|r|) against central differences with steps 6e-6 * max(1, |x_i|).
+# the course's (docs/contract.md, "Numerics"): rtol 1e-7 against analytic values,
+# rtol 1e-5 and atol 1e-8 * max(1, max|r|) against central differences with steps
+# 6e-6 * max(1, |x_i|).
 
 HELPERS = '''\
 # Helpers of the autograder tests (read-only).

@@ -13,7 +13,8 @@ from calcgrade import (
     StudentError,
     Submission,
     as_float,
-    require_close,
+    mismatch,
+    require,
     uses_in,
 )
 
@@ -75,7 +76,7 @@ def expect_value_error(
 def slope_example(sub: Submission, ctx: Context) -> None:
     """slope((1, 3), (4, 9)) is 2"""
     got = as_float(sub.call("slope", (1, 3), (4, 9)), "slope((1, 3), (4, 9))")
-    require_close(got, 2.0, "slope((1, 3), (4, 9))", ctx.analytic)
+    require(mismatch(got, 2.0, "slope((1, 3), (4, 9))", ctx.analytic))
 
 
 @grader.check("slope-hidden-points", exercise="slope")
@@ -84,7 +85,8 @@ def slope_hidden(sub: Submission, ctx: Context) -> None:
     for _ in range(4):
         x1, y1, x2, y2 = ctx.rng.uniform(-10, 10, size=4)
         got = as_float(sub.call("slope", (x1, y1), (x2, y2)), "slope(p1, p2)")
-        require_close(got, ctx.reference.slope((x1, y1), (x2, y2)), "slope(p1, p2)", ctx.analytic)
+        expected = ctx.reference.slope((x1, y1), (x2, y2))
+        require(mismatch(got, expected, "slope(p1, p2)", ctx.analytic))
 
 
 @grader.check("slope-vertical-line", exercise="slope")
@@ -113,7 +115,7 @@ def dot_example(sub: Submission, ctx: Context) -> None:
     """dot([1, 2, 3], [4, 5, 6]) is 32"""
     got = as_float(sub.call("dot", [1, 2, 3], [4, 5, 6]), "dot([1, 2, 3], [4, 5, 6])")
     mistakes = dot_mistakes([1, 2, 3], [4, 5, 6])
-    require_close(got, 32.0, "dot([1, 2, 3], [4, 5, 6])", ctx.analytic, mistakes=mistakes)
+    require(mismatch(got, 32.0, "dot([1, 2, 3], [4, 5, 6])", ctx.analytic, mistakes=mistakes))
 
 
 @grader.check("dot-hidden-vectors", exercise="dot")
@@ -126,7 +128,7 @@ def dot_hidden(sub: Submission, ctx: Context) -> None:
             got = as_float(sub.call("dot", left, right), f"dot(a, b) of two {shown}")
             what = f"dot(a, b) of two {shown}"
             mistakes = dot_mistakes(a, b)
-            require_close(got, expected, what, ctx.analytic, mistakes=mistakes)
+            require(mismatch(got, expected, what, ctx.analytic, mistakes=mistakes))
 
 
 @grader.check("dot-length-mismatch", exercise="dot")

@@ -6,7 +6,8 @@ they stay here, and the student's code calls back into them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -20,8 +21,10 @@ from calcgrade import (
     as_array,
     as_float,
     central_gradient,
-    matches,
-    require_close,
+    close,
+    mismatch,
+    require,
+    which_mistake,
 )
 
 HINTS = {
@@ -88,15 +91,27 @@ HINTS = {
         "interval is narrowed towards the side where the slope says profit rises."
     ),
     "optimal_price_search_outside": (
-        "Your optimizer evaluated profit far outside [low, high]: a point of its search left "
-        "the interval. Every point tried must lie between low and high: for a bisection, "
-        "middle = (low + high) / 2, and low or high only ever moves to middle."
+        "Your search left [low, high]: a point it tried, or an end of the interval it narrows, "
+        "lies far outside it. Every point tried must lie between low and high: for a "
+        "bisection, middle = (low + high) / 2, and low or high only ever moves to middle "
+        "(low = middle or high = middle, nothing else)."
     ),
     "optimal_price_midpoint": (
-        "Your price is a fixed multiple of the best price (such as 2/3 or 3/2 of it): the "
-        "search closes in on the right price, but the price you return from the final interval "
-        "is not its midpoint. The midpoint of low and high is (low + high) / 2, with the "
-        "parentheses."
+        "Your search closes in on the right price, but the price you return from the final "
+        "interval is not its midpoint (it is a fixed multiple of the best price, such as 2/3 "
+        "or 3/2 of it, or the division fails). The midpoint of low and high is "
+        "(low + high) / 2, with the parentheses."
+    ),
+    "optimal_price_middle": (
+        "The point your search looks at in each step is not the middle of the interval. "
+        "Compute middle = (low + high) / 2 (with the parentheses) inside the loop, before you "
+        "use it, then keep the half where the slope says profit rises."
+    ),
+    "factor_not_computed": (
+        "Your code uses `margin` or `units` before giving it a value (Python raised "
+        "NameError). Compute each factor first, in the same function: "
+        "margin = price - unit_cost and units = base_demand - price_sensitivity * price; "
+        "then combine them."
     ),
 }
 
@@ -150,14 +165,16 @@ def check_derivative(
     mistakes = derivative_mistakes(formula, x, step)
     sides = {x + step in f.points, x - step in f.points}
     one_sided = x in f.points and sides == {True, False}
-    one_sided |= matches(got, backward_difference(formula, x, step), ctx.analytic)
-    require_close(
-        got,
-        expected,
-        what,
-        ctx.analytic,
-        mistakes=mistakes,
-        hint="forward_difference" if one_sided else None,
+    one_sided |= close(got, backward_difference(formula, x, step), ctx.analytic)
+    require(
+        mismatch(
+            got,
+            expected,
+            what,
+            ctx.analytic,
+            mistakes=mistakes,
+            hint="forward_difference" if one_sided else None,
+        )
     )
     if h is None:
         require_default_step(f.points, x, what)
@@ -226,6 +243,29 @@ def derivative_hidden(sub: Submission, ctx: Context) -> None:
 SHOP = (2.0, 100.0, 5.0)  # unit_cost, base_demand, price_sensitivity of the course's shop
 
 
+# The course writes profit and its derivative with two factors, each computed on its own
+# line: margin = price - unit_cost and units = base_demand - price_sensitivity * price.
+# Without one of those lines, that form raises exactly this (a model of the mistake: the
+# hint is given only when the student's code raised the very same error).
+FACTORS = ("margin", "units")
+FACTOR_ERRORS = {f"name '{factor}' is not defined" for factor in FACTORS}
+WITHHELD = " (the details are withheld because this check is hidden)"
+
+
+@contextmanager
+def factors_computed(ctx: Context, name: str) -> Iterator[None]:
+    """Name the mistake when ``name`` (profit or profit_derivative) raised the NameError
+    of a factor of the course's form that was never computed."""
+    try:
+        yield
+    except StudentError as error:
+        if error.type_name != "NameError" or error.message not in FACTOR_ERRORS:
+            raise
+        told = f"`{name}` raised {error.describe()}"
+        message = told if not ctx.hidden else f"`{name}` raised NameError{WITHHELD}"
+        raise CheckFailure(message, hint="factor_not_computed", detail=told) from None
+
+
 def hidden_shop(rng: np.random.Generator) -> tuple[float, float, float]:
     """unit_cost, base_demand, price_sensitivity with the best price between 6 and 25."""
     cost, sensitivity = rng.uniform(0.5, 5.0), rng.uniform(0.5, 4.0)
@@ -254,13 +294,14 @@ def check_profit_array(
     what: str,
 ) -> None:
     """profit on an array: one profit per price, the right values, the array left unchanged."""
-    called = sub.call_keep("profit", prices.copy(), *shop)
+    with factors_computed(ctx, "profit"):
+        called = sub.call_keep("profit", prices.copy(), *shop)
     after = np.asarray(called.args[0])
     modified = after.shape != prices.shape or not np.array_equal(after, prices)
     try:
         got = as_array(called.value, what, prices.shape)
         expected = ctx.reference.profit(prices, *shop)
-        require_close(got, expected, what, shop_tolerance(ctx, prices, shop))
+        require(mismatch(got, expected, what, shop_tolerance(ctx, prices, shop)))
     except CheckFailure as failure:
         if modified:
             failure.hint = "profit_modifies_prices"
@@ -276,8 +317,10 @@ def check_profit_array(
 @grader.check("profit-course-example", exercise="profit")
 def profit_example(sub: Submission, ctx: Context) -> None:
     """profit(11.0, 2.0, 100.0, 5.0) is 405, and an array of prices gives one profit each"""
-    got = as_float(sub.call("profit", 11.0, *SHOP), "profit(11.0, 2.0, 100.0, 5.0)")
-    require_close(got, 405.0, "profit(11.0, 2.0, 100.0, 5.0)", shop_tolerance(ctx, 11.0, SHOP))
+    what = "profit(11.0, 2.0, 100.0, 5.0)"
+    with factors_computed(ctx, "profit"):
+        got = as_float(sub.call("profit", 11.0, *SHOP), what)
+    require(mismatch(got, 405.0, what, shop_tolerance(ctx, 11.0, SHOP)))
     prices = np.array([2.0, 6.0, 11.0, 16.0, 21.0])
     what = "profit(np.array([2.0, 6.0, 11.0, 16.0, 21.0]), 2.0, 100.0, 5.0)"
     check_profit_array(sub, ctx, prices, SHOP, what)
@@ -286,12 +329,14 @@ def profit_example(sub: Submission, ctx: Context) -> None:
 @grader.check("profit-hidden-prices", exercise="profit")
 def profit_hidden(sub: Submission, ctx: Context) -> None:
     """profit matches (price - unit_cost) * (base_demand - sensitivity * price) on hidden shops"""
+    what = "profit(price, ...)"
     for _ in range(5):
         shop = hidden_shop(ctx.rng)
         price = float(ctx.rng.uniform(0.0, 40.0))
-        got = as_float(sub.call("profit", price, *shop), "profit(price, ...)")
+        with factors_computed(ctx, "profit"):
+            got = as_float(sub.call("profit", price, *shop), what)
         expected = ctx.reference.profit(price, *shop)
-        require_close(got, expected, "profit(price, ...)", shop_tolerance(ctx, price, shop))
+        require(mismatch(got, expected, what, shop_tolerance(ctx, price, shop)))
 
 
 @grader.check("profit-elementwise-arrays", exercise="profit")
@@ -325,23 +370,14 @@ def profit_derivative_mistakes(
     ]
 
 
-def diagnose_profit_derivative(
-    got: float, price: float, shop: tuple[float, float, float], ctx: Context
-) -> str | None:
-    """The hint of the first wrong derivative that gives ``got``."""
-    for hint, predicted in profit_derivative_mistakes(price, *shop):
-        if matches(got, predicted, shop_tolerance(ctx, price, shop)):
-            return hint
-    return None
-
-
 def check_profit_derivative(
     sub: Submission, ctx: Context, price: float, shop: tuple[float, float, float], what: str
 ) -> None:
-    got = as_float(sub.call("profit_derivative", price, *shop), what)
+    with factors_computed(ctx, "profit_derivative"):
+        got = as_float(sub.call("profit_derivative", price, *shop), what)
     expected = ctx.reference.profit_derivative(price, *shop)
-    hint = diagnose_profit_derivative(got, price, shop, ctx)
-    require_close(got, expected, what, shop_tolerance(ctx, price, shop), hint=hint)
+    mistakes = profit_derivative_mistakes(price, *shop)
+    require(mismatch(got, expected, what, shop_tolerance(ctx, price, shop), mistakes=mistakes))
 
 
 @grader.check("profit-derivative-course-example", exercise="profit_derivative")
@@ -372,7 +408,7 @@ def own_profit_slope(
 
     try:
         expected = ctx.reference.profit(price, *shop)
-        if not matches(student_profit(price), expected, shop_tolerance(ctx, price, shop)):
+        if not close(student_profit(price), expected, shop_tolerance(ctx, price, shop)):
             return None
         return float(central_gradient(student_profit, price))
     except (StudentError, CheckFailure):
@@ -386,7 +422,8 @@ def profit_derivative_own(sub: Submission, ctx: Context) -> None:
         shop = hidden_shop(ctx.rng)
         price = float(ctx.rng.uniform(shop[0] + 1.0, 40.0))
         what = "profit_derivative(price, ...) against the slope of your profit"
-        got = as_float(sub.call("profit_derivative", price, *shop), what)
+        with factors_computed(ctx, "profit_derivative"):
+            got = as_float(sub.call("profit_derivative", price, *shop), what)
         slope = own_profit_slope(sub, ctx, price, shop)
         if slope is None:  # fall back to the exact slope
             slope = ctx.reference.profit_derivative(price, *shop)
@@ -394,8 +431,11 @@ def profit_derivative_own(sub: Submission, ctx: Context) -> None:
             rtol=ctx.finite_difference.rtol,
             atol=ctx.finite_difference.atol * max(1.0, abs(slope)),
         )
-        hint = diagnose_profit_derivative(got, price, shop, ctx)
-        require_close(got, slope, what, tol, hint=hint)
+        # the mistakes are named at the analytic tolerance of the exact formula, not at
+        # the tolerance of the comparison with the slope
+        mistakes = profit_derivative_mistakes(price, *shop)
+        hint = which_mistake(got, mistakes, shop_tolerance(ctx, price, shop))
+        require(mismatch(got, slope, what, tol, hint=hint))
 
 
 # ---------------------------------------------------------------------------
@@ -423,6 +463,7 @@ class ProfitCurve:
         self.calls = 0
         self.live = False
         self.lowest, self.highest = np.inf, -np.inf  # of the prices asked while live
+        self.points: list[float] = []  # the first prices asked while live, in order
 
     def __call__(self, price: object) -> float | np.ndarray:
         if self.live:
@@ -437,6 +478,8 @@ class ProfitCurve:
         if self.live and p.size:
             self.lowest = min(self.lowest, float(np.min(p)))
             self.highest = max(self.highest, float(np.max(p)))
+            if len(self.points) < SEARCH_POINTS:
+                self.points.extend(float(v) for v in p.ravel()[: SEARCH_POINTS - len(self.points)])
         with np.errstate(all="ignore"):  # far outside the interval, exp() may overflow
             value = np.asarray(self.formula(p), dtype=np.float64)
         return float(value) if value.ndim == 0 else value
@@ -527,6 +570,111 @@ def searched_outside(curve: ProfitCurve, case: Case) -> bool:
     return curve.lowest < case.low - margin or curve.highest > case.high + margin
 
 
+# Models of a search gone wrong: the course's bisection (the slope a central difference with
+# h = 1e-5, the ends tested first, then middle = (low + high) / 2 until the interval is
+# narrower than tol, the midpoint of the final interval returned) with one step written
+# wrong, each with its hint. A model names the mistake only when it reproduces what the
+# student's search did: the price it returned, or the same error raised (or a search that
+# never ends) after evaluating profit at the very same prices.
+SEARCH_POINTS = 200  # the prices compared, from the first
+
+
+class _Runaway(Exception):
+    pass
+
+
+def _middle_missing(low: float, high: float) -> float:
+    raise NameError("name 'middle' is not defined")
+
+
+def _half(low: float, high: float) -> float:
+    return (low + high) / 2
+
+
+SEARCH_MISTAKES: list[tuple[str, dict[str, Callable[[float, float], float]]]] = [
+    # (low + high) / 3, as in a ternary search; low + high / 2 without parentheses
+    ("optimal_price_middle", {"middle": lambda low, high: (low + high) / 3}),
+    ("optimal_price_middle", {"middle": lambda low, high: low + high / 2}),
+    ("optimal_price_middle", {"middle": lambda low, high: (low + high) / 0}),
+    ("optimal_price_middle", {"middle": _middle_missing}),  # the line left out
+    # the end of the interval moved to -middle: it leaves the interval
+    ("optimal_price_search_outside", {"low": lambda middle, _: -middle}),
+    ("optimal_price_midpoint", {"result": lambda low, high: (low + high) / 0}),
+]
+
+
+Ending = tuple[str, float, str]  # ("value", price, ""), ("raised", nan, "Type: message"), ...
+
+
+def textbook_search(
+    case: Case, tol: float, steps: dict[str, Callable[[float, float], float]]
+) -> tuple[list[float], Ending]:
+    """The course's bisection on ``case`` with ``steps`` in place of its own: the prices
+    where it evaluated profit, and how it ended: ("value", price, ""), ("raised", nan,
+    "Type: message") or ("runaway", nan, "") after PROFIT_CALLS evaluations."""
+    middle_of = steps.get("middle", _half)
+    move_low = steps.get("low", lambda middle, _: middle)
+    result = steps.get("result", _half)
+    points: list[float] = []
+
+    def f(p: float) -> float:
+        if len(points) >= PROFIT_CALLS:
+            raise _Runaway
+        points.append(p)
+        with np.errstate(all="ignore"):
+            return float(case.formula(np.asarray(p, dtype=np.float64)))
+
+    def slope(p: float) -> float:
+        return (f(p + 1e-5) - f(p - 1e-5)) / (2 * 1e-5)
+
+    low, high = case.low, case.high
+    try:
+        if slope(low) <= 0:
+            return points, ("value", low, "")
+        if slope(high) >= 0:
+            return points, ("value", high, "")
+        while high - low > tol:
+            middle = middle_of(low, high)
+            if middle in (low, high):
+                break
+            if slope(middle) > 0:
+                low = move_low(middle, low)
+            else:
+                high = middle
+        return points, ("value", result(low, high), "")
+    except _Runaway:
+        return points, ("runaway", np.nan, "")
+    except (ZeroDivisionError, NameError) as error:
+        return points, ("raised", np.nan, f"{type(error).__name__}: {error}")
+
+
+def same_points(student: list[float], model: list[float]) -> bool:
+    """Whether the first prices the student's search evaluated are the model's."""
+    first, expected = student[:SEARCH_POINTS], model[:SEARCH_POINTS]
+    return len(first) == len(expected) and all(
+        abs(a - b) <= 1e-12 * max(1.0, abs(b)) for a, b in zip(first, expected, strict=True)
+    )
+
+
+def search_mistake(case: Case, tol: float, curve: ProfitCurve, ended: Ending) -> str | None:
+    """The hint of the model of SEARCH_MISTAKES that ends as the student's search did
+    (``ended``, as ``textbook_search`` says it): a returned price within tol of the
+    model's (a model that is itself right says nothing), or the same error or runaway
+    after the same prices."""
+    for hint, steps in SEARCH_MISTAKES:
+        points, outcome = textbook_search(case, tol, steps)
+        kind, value, raised = outcome
+        if kind != ended[0]:
+            continue
+        if kind == "value":
+            wrong = abs(value - case.best) > tol + SLACK
+            if wrong and abs(ended[1] - value) <= tol + SLACK * max(1.0, abs(value)):
+                return hint
+        elif raised == ended[2] and same_points(curve.points, points):
+            return hint
+    return None
+
+
 def diagnose_inside(got: float, case: Case, tol: float, gentle: bool, outside: bool) -> str | None:
     """The hint for a wrong price inside [low, high], if a known mistake gives it."""
     if outside:  # first: a search that ran off the interval can end anywhere, even a minimum
@@ -568,14 +716,27 @@ def check_optimal_price(
     try:
         value = sub.call("optimal_price", *args)
     except StudentError as error:
+        tol = 1e-6 if case.tol is None else case.tol
         if curve.calls <= PROFIT_CALLS:
-            raise
+            raised = f"{error.type_name}: {error.message}"
+            ended: Ending = ("raised", np.nan, raised)
+            modelled = None if error.not_implemented else search_mistake(case, tol, curve, ended)
+            if modelled is None:
+                raise
+            told = f"`optimal_price` raised {error.describe()}"
+            message = (
+                told if not ctx.hidden else f"`optimal_price` raised {error.type_name}{WITHHELD}"
+            )
+            raise CheckFailure(message, hint=modelled, detail=told) from None
         where = error.where() or "optimal_price"
+        outside = searched_outside(curve, case)
         raise CheckFailure(
             f"{what}: profit_fn was called more than {PROFIT_CALLS} times, far more than a "
             f"search to tol needs, so the grader ended the search (it raised RuntimeError in "
             f"your code at {where})",
-            hint="optimal_price_search_outside" if searched_outside(curve, case) else None,
+            hint="optimal_price_search_outside"
+            if outside
+            else search_mistake(case, tol, curve, ("runaway", np.nan, "")),
         ) from None
     finally:
         curve.live = False
@@ -620,6 +781,7 @@ def check_optimal_price(
         message = (
             f"{what}: got a price {distance:.2g} away from the best price (allowed tol = {tol:g})"
         )
+    hint = search_mistake(case, tol, curve, ("value", got, "")) or hint
     raise CheckFailure(message, hint=hint, detail=detail)
 
 

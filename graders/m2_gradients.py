@@ -5,7 +5,7 @@ grader callable: it stays in this process, checks the shape it is called with,
 and records where it was evaluated, so a check can compare gradient ascent
 step by step and stop a run that climbs the wrong way.
 
-Tolerances (DESIGN.md numerics policy, values from course_config.yml):
+Tolerances (the numerics policy of docs/contract.md, values from course_config.yml):
 
 - analytic formulas (profit, its gradient, the directional derivative) against
   the reference: ``ctx.analytic``;
@@ -38,7 +38,8 @@ check already has (no extra calls of student code), and never change a grade.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -54,10 +55,10 @@ from calcgrade import (
     as_array,
     as_float,
     central_gradient,
-    matches,
+    close,
     mismatch,
     mismatch_steps,
-    require_close,
+    require,
 )
 from calcgrade.figure_data import Built, contours, frame, path_of, point_or_none, thinned
 from calcgrade.source_scan import definition
@@ -125,6 +126,37 @@ HINTS = {
         "`def numerical_jacobian(f, x, h=1e-5):` and use that h when the caller gives none "
         "(column j is (f(x + h e_j) - f(x - h e_j)) / (2h))."
     ),
+    "gradient_all_zero": (
+        "Every entry of your gradient is 0: for each coordinate f was evaluated twice at the "
+        "same point, or the entry was never stored. For each index i, make x + step and "
+        "x - step differ in entry i (step = np.zeros(x.shape); step[i] = h), evaluate f at "
+        "both, and store grad[i] = (f(x + step) - f(x - step)) / (2 * h)."
+    ),
+    "margin_wrong": (
+        "Both components of your gradient are what a wrong margin gives. Both use the margin "
+        "price - unit_cost: d/d price = units - price_sensitivity * margin and "
+        "d/d ad_spend = margin * ad_effect / (2 * sqrt(ad_spend)) - 1. Compute "
+        "margin = price - unit_cost (with that sign) before the two components use it."
+    ),
+    "ascent_steps_off_by_one": (
+        "Your loop takes one step more, or one fewer, than max_steps: the x you return is "
+        "the one after max_steps + 1 (or max_steps - 1) steps. `for _ in range(max_steps):` "
+        "with one step x = x + lr * g in each pass takes exactly max_steps steps (fewer only "
+        "when norm(g) < tol stops it)."
+    ),
+    "ascent_x_not_updated": (
+        "Your x never moves: grad_fn is called again and again at x0. Each pass of the loop "
+        "must take the step and keep it: x = x + lr * g, assigned back to x."
+    ),
+    "ascent_result_negated": (
+        "Your climb visits the right points, but the x you return is minus the last one: "
+        "return x itself."
+    ),
+    "hessian_index_range": (
+        "Your loops over the entries run one index too far: x has n = x.size entries, "
+        "numbered 0 to n - 1, so loop with `for i in range(n):` and `for j in range(i, n):` "
+        "(not up to n + 1)."
+    ),
     "hessian_default_h": (
         "The contract's default step of numerical_hessian is h=1e-4: write "
         "`def numerical_hessian(f, x, h=1e-4):` and use that h when the caller gives none "
@@ -155,19 +187,19 @@ def arithmetic_tolerance(ctx: Context, scale: float) -> Tolerance:
 
 def require_unchanged(before: np.ndarray, after: Any, what: str) -> None:
     """The caller's array must be as it was (up to rounding-level drift)."""
-    failure = mismatch(
-        as_array(after, f"{what} after the call", before.shape),
-        before,
-        f"{what} after the call (it must be left unchanged)",
-        UNCHANGED,
+    require(
+        mismatch(
+            as_array(after, f"{what} after the call", before.shape),
+            before,
+            f"{what} after the call (it must be left unchanged)",
+            UNCHANGED,
+            hint="input_mutated",
+        )
     )
-    if failure is not None:
-        failure.hint = "input_mutated"
-        raise failure
 
 
 def is_unchanged(before: np.ndarray, after: Any) -> bool:
-    return isinstance(after, np.ndarray) and matches(after, before, UNCHANGED)
+    return isinstance(after, np.ndarray) and close(after, before, UNCHANGED)
 
 
 def shaped(x: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
@@ -330,7 +362,7 @@ def works_on_vectors(sub: Submission, ctx: Context) -> bool:
     except CheckFailure:
         return False
     expected = central_differences(course_f, x, 1e-5)
-    return matches(got, expected, ctx.finite_difference_for(expected))
+    return close(got, expected, ctx.finite_difference_for(expected))
 
 
 def check_gradient(
@@ -366,12 +398,14 @@ def check_gradient(
         raise
     expected = central_differences(f, x, step)
     mistakes = {"all_coordinates_at_once": all_at_once(f, x, step), **one_sided(f, x, step)}
+    mistakes["gradient_all_zero"] = np.zeros(x.shape)
     if x.ndim > 1:
         mistakes["one_d_only"] = first_axis_only(f, x, step)
     if h is not None:
         mistakes["step_size_ignored"] = central_differences(f, x, 1e-5)
     fallback = "input_mutated" if mutated else multi_hint
-    require_close(got, expected, what, ctx.finite_difference_for(expected), mistakes, hint=fallback)
+    tol = ctx.finite_difference_for(expected)
+    require(mismatch(got, expected, what, tol, mistakes=mistakes, hint=fallback))
     if h is None:
         require_default_step(seen, x, what)
     return got
@@ -451,15 +485,20 @@ def gradient_course_example(sub: Submission, ctx: Context) -> None:
     what = "numerical_gradient(f, x) for f(x) = x0**2 + 3*x0*x1 + x1**3 at x = [1, 2]"
     value, mutated = call_gradient(sub, course_f, x, None)
     got = as_array(value, what, (2,))
-    mistakes = {"all_coordinates_at_once": all_at_once(course_f, x, 1e-5)}
+    mistakes = {
+        "all_coordinates_at_once": all_at_once(course_f, x, 1e-5),
+        "gradient_all_zero": np.zeros(2),
+    }
     expected = np.array([8.0, 15.0])  # [2 x0 + 3 x1, 3 x0 + 3 x1**2]
-    require_close(
-        got,
-        expected,
-        what,
-        ctx.finite_difference_for(expected),
-        mistakes,
-        hint="input_mutated" if mutated else None,
+    require(
+        mismatch(
+            got,
+            expected,
+            what,
+            ctx.finite_difference_for(expected),
+            mistakes=mistakes,
+            hint="input_mutated" if mutated else None,
+        )
     )
 
 
@@ -473,7 +512,7 @@ def gradient_matrix_example(sub: Submission, ctx: Context) -> None:
     )
     got = check_gradient(sub, ctx, course_matrix_f, W, None, what, works_on_vectors(sub, ctx))
     expected = 2 * COURSE_C * W
-    require_close(got, expected, what, ctx.finite_difference_for(expected))
+    require(mismatch(got, expected, what, ctx.finite_difference_for(expected)))
 
 
 @grader.check("numerical-gradient-input-unchanged", exercise="numerical_gradient")
@@ -504,7 +543,7 @@ def gradient_hidden_vectors(sub: Submission, ctx: Context) -> None:
         got = check_gradient(sub, ctx, f, x, h, what)
         if h is None:  # with the default h, central differences are the exact gradient
             expected = f.gradient(x)
-            require_close(got, expected, what, ctx.finite_difference_for(expected))
+            require(mismatch(got, expected, what, ctx.finite_difference_for(expected)))
 
 
 @grader.check("numerical-gradient-any-shape", exercise="numerical_gradient")
@@ -547,7 +586,7 @@ def profit_course_example(sub: Submission, ctx: Context) -> None:
     """business_profit([5, 25]) of the course's shop (c=2, a=100, s=5, e=2) is 230"""
     what = f"business_profit([5, 25], {COURSE_SHOWN})"
     got = as_float(sub.call("business_profit", np.array([5.0, 25.0]), **COURSE_SHOP), what)
-    require_close(got, 230.0, what, ctx.analytic)  # (5 - 2) * (100 - 25 + 2 * 5) - 25
+    require(mismatch(got, 230.0, what, ctx.analytic))  # (5 - 2) * (100 - 25 + 2 * 5) - 25
 
 
 @grader.check("business-profit-hidden", exercise="business_profit")
@@ -557,19 +596,72 @@ def profit_hidden(sub: Submission, ctx: Context) -> None:
         what = "business_profit(params, ...) for a hidden shop"
         called = sub.call_keep("business_profit", params.copy(), **shop)
         got = as_float(called.value, what)
-        require_close(got, ctx.reference.business_profit(params, **shop), what, ctx.analytic)
+        expected = ctx.reference.business_profit(params, **shop)
+        require(mismatch(got, expected, what, ctx.analytic))
         require_unchanged(params, called.args[0], "params in business_profit(params, ...)")
+
+
+def gradient_mistakes(
+    params: np.ndarray, shop: dict[str, float], expected: np.ndarray
+) -> list[tuple[str, np.ndarray]]:
+    """The known wrong gradients: the components swapped, and both components computed
+    with a wrong margin (price + unit_cost, or unit_cost - price) in place of
+    price - unit_cost."""
+    price, ad_spend = params
+    cost, sensitivity, effect = shop["unit_cost"], shop["price_sensitivity"], shop["ad_effect"]
+    units = shop["base_demand"] - sensitivity * price + effect * np.sqrt(ad_spend)
+    mistakes = [("components_swapped", expected[::-1].copy())]
+    for margin in (price + cost, cost - price):
+        wrong = [units - sensitivity * margin, margin * effect / (2 * np.sqrt(ad_spend)) - 1]
+        mistakes.append(("margin_wrong", np.array(wrong)))
+    return mistakes
+
+
+# The course computes the margin on a line of its own, margin = price - unit_cost, and both
+# components use it; without that line this form raises exactly this NameError (a model of
+# the mistake: named only when the student's code raised the very same error).
+MARGIN_ERROR = "name 'margin' is not defined"
+
+
+@contextmanager
+def margin_computed(ctx: Context) -> Iterator[None]:
+    """Name the mistake when business_profit_gradient raised the NameError of a margin
+    that was never computed."""
+    try:
+        yield
+    except StudentError as error:
+        if error.type_name != "NameError" or error.message != MARGIN_ERROR:
+            raise
+        told = f"`business_profit_gradient` raised {error.describe()}"
+        withheld = "(the details are withheld because this check is hidden)"
+        message = (
+            told if not ctx.hidden else f"`business_profit_gradient` raised NameError {withheld}"
+        )
+        raise CheckFailure(message, hint="margin_wrong", detail=told) from None
+
+
+def require_gradient(
+    got: np.ndarray,
+    expected: np.ndarray,
+    what: str,
+    tol: Tolerance,
+    params: np.ndarray,
+    shop: dict[str, float],
+) -> None:
+    require(mismatch(got, expected, what, tol, mistakes=gradient_mistakes(params, shop, expected)))
 
 
 @grader.check("business-profit-gradient-course-example", exercise="business_profit_gradient")
 def profit_gradient_course_example(sub: Submission, ctx: Context) -> None:
     """business_profit_gradient([5, 25], ...) of the course's shop is [70, -0.4]"""
     what = f"business_profit_gradient([5, 25], {COURSE_SHOWN})"
-    value = sub.call("business_profit_gradient", np.array([5.0, 25.0]), **COURSE_SHOP)
+    params = np.array([5.0, 25.0])
+    with margin_computed(ctx):
+        value = sub.call("business_profit_gradient", params.copy(), **COURSE_SHOP)
     got = as_array(value, what, (2,))
     # d/d price = units - s (p - c) = 85 - 15;  d/d ad = (p - c) e / (2 sqrt(ad)) - 1 = 0.6 - 1
     expected = np.array([70.0, -0.4])
-    require_close(got, expected, what, ctx.analytic, {"components_swapped": expected[::-1].copy()})
+    require_gradient(got, expected, what, ctx.analytic, params, COURSE_SHOP)
 
 
 @grader.check("business-profit-gradient-hidden", exercise="business_profit_gradient")
@@ -577,12 +669,11 @@ def profit_gradient_hidden(sub: Submission, ctx: Context) -> None:
     """business_profit_gradient matches the exact partial derivatives on hidden shops"""
     for params, shop in random_shops(ctx, 4):
         what = "business_profit_gradient(params, ...) for a hidden shop"
-        called = sub.call_keep("business_profit_gradient", params.copy(), **shop)
+        with margin_computed(ctx):
+            called = sub.call_keep("business_profit_gradient", params.copy(), **shop)
         got = as_array(called.value, what, (2,))
         expected = ctx.reference.business_profit_gradient(params, **shop)
-        require_close(
-            got, expected, what, ctx.analytic, {"components_swapped": expected[::-1].copy()}
-        )
+        require_gradient(got, expected, what, ctx.analytic, params, shop)
         require_unchanged(params, called.args[0], "params in business_profit_gradient(params, ...)")
 
 
@@ -591,7 +682,9 @@ def profit_gradient_differences(sub: Submission, ctx: Context) -> None:
     """business_profit_gradient agrees with central differences of business_profit"""
     for params, shop in random_shops(ctx, 3):
         what = "business_profit_gradient(params, ...) for a hidden shop"
-        got = as_array(sub.call("business_profit_gradient", params.copy(), **shop), what, (2,))
+        with margin_computed(ctx):
+            value = sub.call("business_profit_gradient", params.copy(), **shop)
+        got = as_array(value, what, (2,))
 
         def reference_profit(p: np.ndarray, shop: dict[str, float] = shop) -> float:
             return float(ctx.reference.business_profit(p, **shop))
@@ -603,18 +696,14 @@ def profit_gradient_differences(sub: Submission, ctx: Context) -> None:
         # not, that is graded under business_profit, so differentiate the reference's.
         profit = own_profit
         try:
-            if not matches(own_profit(params), reference_profit(params), ctx.analytic):
+            if not close(own_profit(params), reference_profit(params), ctx.analytic):
                 profit = reference_profit
         except (StudentError, CheckFailure):
             profit = reference_profit
         expected = central_gradient(profit, params)
-        require_close(
-            got,
-            expected,
-            f"{what}, against central differences of business_profit",
-            ctx.finite_difference_for(expected),
-            {"components_swapped": expected[::-1].copy()},
-        )
+        against = f"{what}, against central differences of business_profit"
+        tol = ctx.finite_difference_for(expected)
+        require_gradient(got, expected, against, tol, params, shop)
 
 
 # -- gradient_ascent --------------------------------------------------------------------
@@ -731,13 +820,13 @@ def climb(
         if "lr" not in options:  # a default lr so large that the climb overshoots
             stopped = f"{what}: the grader stopped the run, which {recorder.stopped}"
             require_default_lr(points, gradient, x0, stopped, arithmetic_tolerance(ctx, scale))
-        wrong_way = len(points) > 1 and matches(
-            points[1], downhill, arithmetic_tolerance(ctx, scale)
-        )
+        wrong_way = len(points) > 1 and close(points[1], downhill, arithmetic_tolerance(ctx, scale))
+        # every call at x0 itself (and x0 not a flat point): the steps were never kept
+        stuck = len(points) == 1 and len(recorder.points) > 1 and np.array_equal(points[0], x0)
         raise CheckFailure(
             f"{what}: the grader stopped the run, which {recorder.stopped} "
             "instead of settling at the maximum",
-            hint="ascent_wrong_sign" if wrong_way else None,
+            hint="ascent_wrong_sign" if wrong_way else ("ascent_x_not_updated" if stuck else None),
         ) from None
     if draw is not None:
         draw(path_of(recorder.iterates(), point_or_none(called.value, x0.shape)))
@@ -790,13 +879,13 @@ def require_default_lr(
     ``Climb``), and the second point is where the first step ended: it tells the lr the
     run used, whatever the landscape does later.
     """
-    if len(points) < 2 or not matches(points[0], x0, tol):
+    if len(points) < 2 or not close(points[0], x0, tol):
         return  # no step taken, or not from x0: the comparisons of the path tell
     g0 = gradient(x0)
-    if matches(points[1], x0 + DEFAULT_LR * g0, tol):
+    if close(points[1], x0 + DEFAULT_LR * g0, tol):
         return
     lr = float((points[1] - x0).ravel() @ g0.ravel() / (g0.ravel() @ g0.ravel()))
-    if lr > 0 and matches(points[1], x0 + lr * g0, tol):
+    if lr > 0 and close(points[1], x0 + lr * g0, tol):
         raise CheckFailure(
             f"{what}: the first step was x0 + {lr:.3g} * grad_fn(x0), expected "
             f"x0 + {DEFAULT_LR:g} * grad_fn(x0) (the default lr of the contract)",
@@ -883,8 +972,8 @@ def require_default_stop(
         return
     final, points = trajectory(ctx, bowl.gradient, x0, max_steps=stop + 1000, tol=0.0)
     steps = np.vstack([points, final[None, :]])  # steps[k]: x after k steps
-    close = np.abs(steps - got) <= exact.atol + exact.rtol * np.abs(steps)
-    hits = np.flatnonzero(np.all(close, axis=1))
+    within = np.abs(steps - got) <= exact.atol + exact.rtol * np.abs(steps)
+    hits = np.flatnonzero(np.all(within, axis=1))
     taken = int(hits[0]) if hits.size else None
     note = None
     if taken is not None and taken < stop:
@@ -918,7 +1007,7 @@ def ascent_course_example(sub: Submission, ctx: Context) -> None:
     title = "gradient_ascent(grad_fn, [0, 0], lr=0.1) on f(x) = -(x0 - 3)**2 - 2*(x1 + 1)**2"
     draw = ascent_figure(ctx, title, course_value, reference)
     got, _ = climb(sub, ctx, course_grad, x0, what, budget=2000, draw=draw, lr=0.1)
-    require_close(got, expected, what, arithmetic_tolerance(ctx, 3.0))
+    require(mismatch(got, expected, what, arithmetic_tolerance(ctx, 3.0)))
 
 
 @grader.check("gradient-ascent-hidden-steps", exercise="gradient_ascent")
@@ -942,19 +1031,25 @@ def ascent_hidden_steps(sub: Submission, ctx: Context) -> None:
         count = len(visited)
         failure = mismatch_steps(visited, path[:count], f"{what}: the x passed to grad_fn", tol)
         if failure is not None:
-            wrong_sign = matches(visited, down_path[:count], down_tol)
+            wrong_sign = close(visited, down_path[:count], down_tol)
             failure.hint = "ascent_wrong_sign" if wrong_sign else None
             raise failure
         failure = mismatch(got, expected, f"{what}: the returned x", tol)
         if failure is not None:
             late = expected + lr * bowl.gradient(expected)
-            if matches(got, descent, down_tol):
+            if close(got, descent, down_tol):
                 failure.hint = "ascent_wrong_sign"
+            elif count == 1 and len(recorder.points) >= steps and close(got, x0, tol):
+                # grad_fn called at x0 at every one of the steps: x never moved
+                failure.hint = "ascent_x_not_updated"
+            elif count == steps and close(got, -expected, tol):  # the path was right
+                failure.hint = "ascent_result_negated"
             for taken, point in ((steps - 1, path[-1]), (steps + 1, late)):
-                if matches(got, point, tol):
+                if close(got, point, tol):
                     note = f"it is the x after {taken} steps, expected {steps} (max_steps)"
                     failure.message += f"; {note}"
                     failure.detail = f"{failure.detail}\n  {note}" if failure.detail else None
+                    failure.hint = failure.hint or "ascent_steps_off_by_one"
             raise failure
         if count < steps:
             raise CheckFailure(
@@ -969,11 +1064,14 @@ def ascent_hidden_steps(sub: Submission, ctx: Context) -> None:
     _, _, reference, _, recorder = climb_with_defaults(sub, ctx, 3, what)
     visited = np.array(recorder.iterates()).reshape(-1, 3)
     count = min(len(visited), TOL_STEP)
-    failure = mismatch_steps(
-        visited[:count], reference[1][:count], f"{what}: the x passed to grad_fn", ctx.arithmetic
+    require(
+        mismatch_steps(
+            visited[:count],
+            reference[1][:count],
+            f"{what}: the x passed to grad_fn",
+            ctx.arithmetic,
+        )
     )
-    if failure is not None:
-        raise failure
     # The default max_steps, read from the code: a run that shows it takes 10000 calls of
     # grad_fn, too many round trips for the time limit of one call (a loop that calls
     # grad_fn twice per step would not finish). Judged only when written as a number.
@@ -995,7 +1093,7 @@ def ascent_stopping_rule(sub: Submission, ctx: Context) -> None:
     what = "gradient_ascent started at the maximum of a hidden concave function"
     got, _ = climb(sub, ctx, bowl.gradient, bowl.top.copy(), what, 50, lr=lr, max_steps=200)
     tol = arithmetic_tolerance(ctx, 5.0)
-    require_close(got, bowl.top, f"{what}: the returned x", tol)
+    require(mismatch(got, bowl.top, f"{what}: the returned x", tol))
     # 2. the gradient at x0 is small but not zero, and already below tol: no step at all
     bowl = Bowl.random(ctx.rng, n, lr)
     x0 = bowl.top + ctx.rng.normal(0.0, 0.1, n)
@@ -1003,7 +1101,8 @@ def ascent_stopping_rule(sub: Submission, ctx: Context) -> None:
     what = "gradient_ascent from a hidden x0 where norm(grad_fn(x0)) is already below tol"
     got, _ = climb(sub, ctx, bowl.gradient, x0, what, 50, lr=lr, max_steps=200, tol=small)
     stepped = x0 + lr * bowl.gradient(x0)
-    require_close(got, x0, f"{what}: the returned x", tol, {"stopping_rule": stepped})
+    mistakes = {"stopping_rule": stepped}
+    require(mismatch(got, x0, f"{what}: the returned x", tol, mistakes=mistakes))
     # 3. norm(grad) falls below tol in the middle of the climb: stop at that very x
     for stop in (6, 11):
         bowl = Bowl.random(ctx.rng, n, lr)
@@ -1018,12 +1117,14 @@ def ascent_stopping_rule(sub: Submission, ctx: Context) -> None:
         got, _ = climb(sub, ctx, bowl.gradient, x0, what, 1000, draw=draw, **options)
         late = expected + lr * bowl.gradient(expected)
         scale = float(np.max(np.abs(path)))
-        require_close(
-            got,
-            expected,
-            f"{what}: the returned x",
-            arithmetic_tolerance(ctx, scale),
-            {"stopping_rule": late},
+        require(
+            mismatch(
+                got,
+                expected,
+                f"{what}: the returned x",
+                arithmetic_tolerance(ctx, scale),
+                mistakes={"stopping_rule": late},
+            )
         )
     # 4. the default tol=1e-8. With lr=0.01 (the default), lr * curvature is 0.4 to 0.5, so
     # norm(grad) shrinks by a factor 0.5 to 0.6 per step; x0 is scaled so that 1e-8 lies
@@ -1053,7 +1154,8 @@ def directional_course_example(sub: Submission, ctx: Context) -> None:
         d = np.array(direction)
         what = f"directional_derivative([3, 4], [{d[0]:g}, {d[1]:g}])"
         got = as_float(sub.call("directional_derivative", grad.copy(), d.copy()), what)
-        require_close(got, expected, what, ctx.analytic, {"direction_not_normalised": grad @ d})
+        mistakes = {"direction_not_normalised": grad @ d}
+        require(mismatch(got, expected, what, ctx.analytic, mistakes=mistakes))
 
 
 @grader.check("directional-derivative-hidden", exercise="directional_derivative")
@@ -1069,9 +1171,8 @@ def directional_hidden(sub: Submission, ctx: Context) -> None:
         what = f"directional_derivative(grad, direction) for hidden vectors of length {n}"
         called = sub.call_keep("directional_derivative", grad.copy(), direction.copy())
         got = as_float(called.value, what)
-        require_close(
-            got, expected, what, ctx.analytic, {"direction_not_normalised": grad @ direction}
-        )
+        mistakes = {"direction_not_normalised": grad @ direction}
+        require(mismatch(got, expected, what, ctx.analytic, mistakes=mistakes))
         require_unchanged(grad, called.args[0], "grad in directional_derivative(grad, direction)")
         require_unchanged(
             direction, called.args[1], "direction in directional_derivative(grad, direction)"
@@ -1113,7 +1214,7 @@ def jacobian_course_example(sub: Submission, ctx: Context) -> None:
     got = as_array(sub.call("numerical_jacobian", recording(course_vector_f, seen), x.copy()), what)
     expected = np.array([[2.0, 0.0], [2.0, 1.0], [0.0, 3.0]])  # rows: outputs; columns: inputs
     mistakes = one_sided(course_vector_f, x, 1e-5)
-    require_close(got, expected, what, ctx.finite_difference_for(expected), mistakes)
+    require(mismatch(got, expected, what, ctx.finite_difference_for(expected), mistakes=mistakes))
     require_default_step(seen, x, what, hint="jacobian_default_h")
 
 
@@ -1129,7 +1230,8 @@ def jacobian_hidden(sub: Submission, ctx: Context) -> None:
         got = as_array(called.value, what)
         expected = f.jacobian(x)
         mistakes = one_sided(f, x, 1e-5)
-        require_close(got, expected, what, ctx.finite_difference_for(expected), mistakes)
+        tol = ctx.finite_difference_for(expected)
+        require(mismatch(got, expected, what, tol, mistakes=mistakes))
         require_unchanged(x, called.args[1], "x in numerical_jacobian(f, x)")
         require_default_step(seen, x, what, hint="jacobian_default_h")
 
@@ -1154,6 +1256,27 @@ class Curved:
         return np.diag(-self.a * np.sin(x)) + self.M + (self.b @ x) * np.outer(self.b, self.b)
 
 
+@contextmanager
+def indices_in_range(ctx: Context, n: int) -> Iterator[None]:
+    """Name the mistake when numerical_hessian raised the IndexError that the course's
+    loops raise when they run to n + 1: setting entry n of an array of n entries
+    (``e_i.flat[i] = h`` or ``e_i[i] = h`` with i = n). A model of the mistake: named only
+    when the student's code raised that very error."""
+    try:
+        yield
+    except StudentError as error:
+        past_end = {
+            f"index {n} is out of bounds for size {n}",
+            f"index {n} is out of bounds for axis 0 with size {n}",
+        }
+        if error.type_name != "IndexError" or error.message not in past_end:
+            raise
+        told = f"`numerical_hessian` raised {error.describe()}"
+        withheld = "(the details are withheld because this check is hidden)"
+        message = told if not ctx.hidden else f"`numerical_hessian` raised IndexError {withheld}"
+        raise CheckFailure(message, hint="hessian_index_range", detail=told) from None
+
+
 @grader.check("numerical-hessian-course-example", exercise="numerical_hessian")
 def hessian_course_example(sub: Submission, ctx: Context) -> None:
     """numerical_hessian of f(x) = x0**2 x1 + x1**3 at [1, 2] is [[4, 2], [2, 12]]
@@ -1163,9 +1286,11 @@ def hessian_course_example(sub: Submission, ctx: Context) -> None:
     what = "numerical_hessian(f, x) for f(x) = x0**2 * x1 + x1**3 at x = [1, 2]"
     x = np.array([1.0, 2.0])
     seen: list[np.ndarray] = []
-    got = as_array(sub.call("numerical_hessian", recording(course_hessian_f, seen), x.copy()), what)
+    with indices_in_range(ctx, x.size):
+        value = sub.call("numerical_hessian", recording(course_hessian_f, seen), x.copy())
+    got = as_array(value, what)
     expected = np.array([[4.0, 2.0], [2.0, 12.0]])  # [[2 x1, 2 x0], [2 x0, 6 x1]]
-    require_close(got, expected, what, hessian_tolerance(ctx, expected))
+    require(mismatch(got, expected, what, hessian_tolerance(ctx, expected)))
     require_default_hessian_step(seen, x, what)
 
 
@@ -1178,9 +1303,10 @@ def hessian_hidden(sub: Submission, ctx: Context) -> None:
         x = ctx.rng.uniform(-1.5, 1.5, n)
         what = f"numerical_hessian(f, x) for a hidden f of {n} variables"
         seen: list[np.ndarray] = []
-        called = sub.call_keep("numerical_hessian", recording(f, seen), x.copy())
+        with indices_in_range(ctx, x.size):
+            called = sub.call_keep("numerical_hessian", recording(f, seen), x.copy())
         got = as_array(called.value, what)
         expected = f.hessian(x)
-        require_close(got, expected, what, hessian_tolerance(ctx, expected))
+        require(mismatch(got, expected, what, hessian_tolerance(ctx, expected)))
         require_unchanged(x, called.args[1], "x in numerical_hessian(f, x)")
         require_default_hessian_step(seen, x, what)

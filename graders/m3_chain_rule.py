@@ -3,7 +3,7 @@
 Every backward function is checked three ways: against the reference, against
 central differences of the student's own forward function (float64, on
 non-square shapes with a batch larger than one), and for the common mistakes of
-CURRICULUM.md, recognised by predicting what each mistaken implementation
+docs/contract.md, recognised by predicting what each mistaken implementation
 returns on the same inputs. ReLU inputs are kept away from the kink; the slope
 at exactly 0 is pinned in its own check.
 
@@ -20,7 +20,7 @@ check already has and never change a grade.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -44,17 +44,18 @@ from calcgrade import (
     as_tuple,
     away_from_kinks,
     central_gradient_of_changes,
+    close,
     describe,
-    matches,
     mismatch,
     mismatch_dict,
+    require,
     step_sizes,
 )
 from calcgrade.figure_data import error_heatmap
 from calcgrade.relations import TWO_LAYER_BLOCKS
 
 HINTS = {
-    # the common mistakes of CURRICULUM.md
+    # the common mistakes of docs/contract.md
     "dW_transposed": (
         "dW must have the shape of W, (in, out): dW = X.T @ dZ. Yours is its transpose "
         "(dZ.T @ X), shape (out, in)."
@@ -188,49 +189,23 @@ def showing(inputs: str) -> Iterator[None]:
 # -- comparing, with diagnosis ----------------------------------------------------
 
 
-def require(
-    got: Any,
-    expected: Any,
-    what: str,
-    tol: Tolerance,
-    mistakes: Mistakes = (),
-    shapes: Sequence[tuple[str, tuple[int, ...]]] = (),
-) -> None:
-    """Fail unless ``got`` is close to ``expected``; name the first mistake it matches.
-
-    ``mistakes`` lists (hint, predicted output) pairs, several per hint allowed;
-    ``shapes`` lists (hint, shape) pairs: a wrong shape is itself the signal.
-    """
-    failure = mismatch(got, expected, what, tol)
-    if failure is None:
-        return
-    failure.hint = next((hint for hint, p in mistakes if matches(got, p, tol)), None)
-    if failure.hint is None:
-        failure.hint = next((hint for hint, shape in shapes if np.shape(got) == shape), None)
-    raise failure
+def shape_hint(got: Any, shapes: Sequence[tuple[str, tuple[int, ...]]]) -> str | None:
+    """The hint of the first (hint, shape) pair whose shape ``got`` has: a wrong shape is
+    itself the signal of some mistakes."""
+    return next((hint for hint, shape in shapes if np.shape(got) == shape), None)
 
 
-def require_dict(
-    got: Arrays,
-    expected: Arrays,
-    what: str,
-    tol: Tolerance,
-    mistakes: Sequence[tuple[str, Arrays]],
-    note: str = "",
-) -> None:
-    """Dicts of arrays: report every differing key; a mistake must explain all keys."""
-    explanations = TWO_LAYER_BLOCKS if set(expected) == set(PARAM_KEYS) else {}
-    failure = mismatch_dict(got, expected, what, tol, explanations=explanations)
-    if failure is None:
-        return
-    if note:
+def blocks_of(expected: Arrays) -> Mapping[frozenset[str], str]:
+    """What it means when some keys of a two-layer network's gradients are wrong."""
+    return TWO_LAYER_BLOCKS if set(expected) == set(PARAM_KEYS) else {}
+
+
+def noted(failure: CheckFailure | None, note: str) -> CheckFailure | None:
+    """``failure`` with ``note`` as one more line of its texts."""
+    if failure is not None:
         failure.message = f"{failure.message}\n{note}"
         failure.detail = f"{failure.detail}\n{note}"
-    for hint, predicted in mistakes:
-        if all(matches(got[key], predicted[key], tol) for key in expected):
-            failure.hint = hint
-            break
-    raise failure
+    return failure
 
 
 def require_unchanged(called: Called, sent: dict[str, Any], function: str) -> None:
@@ -335,22 +310,26 @@ def check_chain(
     expected = ctx.reference.chain_rule(fs, dfs, x)
     reversed_value, reversed_slope = compose(chain[::-1], x)
     require(
-        value,
-        expected[0],
-        f"{what} -> value{where}",
-        ctx.analytic,
-        [("chain_rule_reversed", reversed_value)],
+        mismatch(
+            value,
+            expected[0],
+            f"{what} -> value{where}",
+            ctx.analytic,
+            mistakes=[("chain_rule_reversed", reversed_value)],
+        )
     )
     require(
-        slope,
-        expected[1],
-        f"{what} -> derivative{where}",
-        ctx.analytic,
-        [
-            ("chain_rule_wrong_point", compose(chain, x, "x")[1]),
-            ("chain_rule_wrong_point", compose(chain, x, "output")[1]),
-            ("chain_rule_reversed", reversed_slope),
-        ],
+        mismatch(
+            slope,
+            expected[1],
+            f"{what} -> derivative{where}",
+            ctx.analytic,
+            mistakes=[
+                ("chain_rule_wrong_point", compose(chain, x, "x")[1]),
+                ("chain_rule_wrong_point", compose(chain, x, "output")[1]),
+                ("chain_rule_reversed", reversed_slope),
+            ],
+        )
     )
 
 
@@ -409,11 +388,6 @@ def linear_inputs(rng: np.random.Generator, n: int, d: int, out: int) -> Arrays:
 SHAPES = [(5, 3, 4), (6, 4, 2), (7, 2, 3)]  # (N, D, out): never square, batch > 1
 
 
-def linear_forward_of(sub: Submission, X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    what = "linear_forward(X, W, b)"
-    return as_array(sub.call("linear_forward", X, W, b), what, (X.shape[0], W.shape[1]))
-
-
 @grader.check("linear-forward-course-example", exercise="linear_forward")
 def linear_forward_example(sub: Submission, ctx: Context) -> None:
     """linear_forward gives X @ W + b on the course example"""
@@ -421,7 +395,7 @@ def linear_forward_example(sub: Submission, ctx: Context) -> None:
     with showing(shown(inputs)):
         got = as_array(sub.call("linear_forward", *inputs.values()), "linear_forward(X, W, b)")
         expected = ctx.reference.linear_forward(*inputs.values())
-        require(got, expected, "linear_forward(X, W, b)", ctx.analytic)
+        require(mismatch(got, expected, "linear_forward(X, W, b)", ctx.analytic))
 
 
 @grader.check("linear-forward-hidden-batches", exercise="linear_forward")
@@ -433,10 +407,12 @@ def linear_forward_hidden(sub: Submission, ctx: Context) -> None:
         called = sub.call_keep("linear_forward", *sent.values())
         got = as_array(called.value, "linear_forward(X, W, b)")
         require(
-            got,
-            ctx.reference.linear_forward(*sent.values()),
-            "linear_forward(X, W, b)",
-            ctx.analytic,
+            mismatch(
+                got,
+                ctx.reference.linear_forward(*sent.values()),
+                "linear_forward(X, W, b)",
+                ctx.analytic,
+            )
         )
         require_unchanged(called, sent, "linear_forward(X, W, b)")
 
@@ -459,13 +435,16 @@ def backward_mistakes(dZ: np.ndarray, X: np.ndarray) -> dict[str, Mistakes]:
 Triple = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def linear_backward_of(sub: Submission, dZ: np.ndarray, X: np.ndarray, W: np.ndarray) -> Triple:
-    """Call linear_backward; check the result's form and that no input changed."""
-    what = "linear_backward(dZ, X, W)"
-    called = sub.call_keep("linear_backward", dZ, X, W)
+def linear_backward_of(
+    sub: Submission, name: str, dZ: np.ndarray, X: np.ndarray, W: np.ndarray
+) -> Triple:
+    """Call the student's ``name`` (a linear_backward); check the result's form and that
+    no input changed."""
+    what = f"{name}(dZ, X, W)"
+    called = sub.call_keep(name, dZ, X, W)
     dX, dW, db = (
-        as_array(item, f"{what} -> {name}")
-        for item, name in zip(as_tuple(called.value, what, 3), ("dX", "dW", "db"), strict=True)
+        as_array(item, f"{what} -> {part}")
+        for item, part in zip(as_tuple(called.value, what, 3), ("dX", "dW", "db"), strict=True)
     )
     require_unchanged(called, {"dZ": dZ, "X": X, "W": W}, what)
     return dX, dW, db
@@ -490,10 +469,28 @@ def compare_linear_backward(
     )
     mistakes = backward_mistakes(dZ, X)
     dW_transposed = [("dW_transposed", expected[1].T.shape)]
-    require(got[0], expected[0], f"{what} -> dX{against}", tol)
-    require(got[1], expected[1], f"{what} -> dW{against}", tol, mistakes["dW"], dW_transposed)
+    require(mismatch(got[0], expected[0], f"{what} -> dX{against}", tol))
+    require(
+        mismatch(
+            got[1],
+            expected[1],
+            f"{what} -> dW{against}",
+            tol,
+            mistakes=mistakes["dW"],
+            hint=shape_hint(got[1], dW_transposed),
+        )
+    )
     per_sample = [("db_not_summed", dZ.shape)]
-    require(got[2], expected[2], f"{what} -> db{against}", tol, mistakes["db"], per_sample)
+    require(
+        mismatch(
+            got[2],
+            expected[2],
+            f"{what} -> db{against}",
+            tol,
+            mistakes=mistakes["db"],
+            hint=shape_hint(got[2], per_sample),
+        )
+    )
 
 
 def check_linear_backward(
@@ -505,7 +502,9 @@ def check_linear_backward(
     expected: Triple,
     tol: Tolerance,
 ) -> None:
-    compare_linear_backward(ctx, linear_backward_of(sub, dZ, X, W), expected, dZ, X, tol)
+    compare_linear_backward(
+        ctx, linear_backward_of(sub, "linear_backward", dZ, X, W), expected, dZ, X, tol
+    )
 
 
 @grader.check("linear-backward-course-example", exercise="linear_backward")
@@ -551,7 +550,7 @@ def linear_backward_gradient_check(sub: Submission, ctx: Context) -> None:
     for n, d, out in SHAPES:
         inputs = linear_inputs(ctx.rng, n, d, out)
         dZ, X, W, b = inputs["dZ"], inputs["X"], inputs["W"], inputs["b"]
-        got = linear_backward_of(sub, dZ, X, W)
+        got = linear_backward_of(sub, "linear_backward", dZ, X, W)
         numerical = linear_numerical(sub, dZ, X, W, b)
         tol = ctx.finite_difference_for(np.concatenate([g.ravel() for g in numerical]))
         against = ", against central differences of your linear_forward"
@@ -566,7 +565,7 @@ def sigmoid_example(sub: Submission, ctx: Context) -> None:
     """sigmoid([-2, 0, 3]) is [0.1192..., 0.5, 0.9526...]"""
     Z = _array([-2.0, 0.0, 3.0])
     got = as_array(sub.call("sigmoid", Z.copy()), "sigmoid([-2, 0, 3])", (3,))
-    require(got, ctx.reference.sigmoid(Z), "sigmoid([-2, 0, 3])", ctx.analytic)
+    require(mismatch(got, ctx.reference.sigmoid(Z), "sigmoid([-2, 0, 3])", ctx.analytic))
 
 
 @grader.check("sigmoid-hidden-values", exercise="sigmoid")
@@ -577,7 +576,7 @@ def sigmoid_hidden(sub: Submission, ctx: Context) -> None:
         Z.flat[0], Z.flat[-1] = 35.0, -35.0
         called = sub.call_keep("sigmoid", Z)
         got = as_array(called.value, "sigmoid(Z)", shape)
-        require(got, ctx.reference.sigmoid(Z), "sigmoid(Z)", ctx.analytic)
+        require(mismatch(got, ctx.reference.sigmoid(Z), "sigmoid(Z)", ctx.analytic))
         require_unchanged(called, {"Z": Z}, "sigmoid(Z)")
 
 
@@ -620,7 +619,7 @@ def check_backward(
     title = f"{name}(dA, Z){against}: relative error per entry (Z of shape {Z.shape})"
     error_heatmap(ctx, title, {"dZ": got}, {"dZ": expected})
     mistakes = activation_mistakes(name, dA, Z, slope)
-    require(got, expected, f"{name}(dA, Z){against}", tol, mistakes)
+    require(mismatch(got, expected, f"{name}(dA, Z){against}", tol, mistakes=mistakes))
 
 
 def reference_slope(ctx: Context, name: str, Z: np.ndarray) -> np.ndarray:
@@ -707,7 +706,7 @@ def relu_example(sub: Submission, ctx: Context) -> None:
     Z = _array([-2.0, -0.5, 0.0, 1.5, 3.0])
     what = "relu([-2, -0.5, 0, 1.5, 3])"
     got = as_array(sub.call("relu", Z.copy()), what, (5,))
-    require(got, ctx.reference.relu(Z), what, ctx.analytic)
+    require(mismatch(got, ctx.reference.relu(Z), what, ctx.analytic))
 
 
 @grader.check("relu-leaves-input-unchanged", exercise="relu")
@@ -716,7 +715,9 @@ def relu_unchanged(sub: Submission, ctx: Context) -> None:
     Z = _array([[-1.0, 2.0], [3.0, -4.0]])
     what = "relu([[-1, 2], [3, -4]])"
     called = sub.call_keep("relu", Z.copy())
-    require(as_array(called.value, what, (2, 2)), ctx.reference.relu(Z), what, ctx.analytic)
+    require(
+        mismatch(as_array(called.value, what, (2, 2)), ctx.reference.relu(Z), what, ctx.analytic)
+    )
     require_unchanged(called, {"Z": Z}, what)
 
 
@@ -726,7 +727,7 @@ def relu_hidden(sub: Submission, ctx: Context) -> None:
     for shape in ((4, 3), (9,), (2, 2, 3)):
         Z = ctx.rng.normal(0.0, 2.0, size=shape)
         got = as_array(sub.call("relu", Z), "relu(Z)", shape)
-        require(got, ctx.reference.relu(Z), "relu(Z)", ctx.analytic)
+        require(mismatch(got, ctx.reference.relu(Z), "relu(Z)", ctx.analytic))
 
 
 @grader.check("relu-backward-course-example", exercise="relu_backward")
@@ -756,18 +757,19 @@ def relu_backward_gradient_check(sub: Submission, ctx: Context) -> None:
 # -- mse_loss ----------------------------------------------------------------------------
 
 
-def mse_parts(value: Any) -> tuple[float, np.ndarray]:
-    """(loss, dpred) from what mse_loss returned, validated."""
-    what = "mse_loss(pred, y)"
+def mse_parts(value: Any, name: str) -> tuple[float, np.ndarray]:
+    """(loss, dpred) from what the student's ``name`` (an mse_loss) returned, validated."""
+    what = f"{name}(pred, y)"
     loss_value, dpred_value = as_tuple(value, what, 2)
     return as_float(loss_value, f"{what} -> loss"), as_array(dpred_value, f"{what} -> dpred")
 
 
-def mse_of(sub: Submission, pred: np.ndarray, y: np.ndarray, keep: bool = False) -> Any:
-    called = sub.call_keep("mse_loss", pred, y)
-    loss, dpred = mse_parts(called.value)
+def mse_of(sub: Submission, name: str, pred: np.ndarray, y: np.ndarray, keep: bool = False) -> Any:
+    """Call the student's ``name`` (an mse_loss); with ``keep``, check that no input changed."""
+    called = sub.call_keep(name, pred, y)
+    loss, dpred = mse_parts(called.value, name)
     if keep:
-        require_unchanged(called, {"pred": pred, "y": y}, "mse_loss(pred, y)")
+        require_unchanged(called, {"pred": pred, "y": y}, f"{name}(pred, y)")
     return loss, dpred
 
 
@@ -777,7 +779,7 @@ def distinct(mistakes: Mistakes, correct: Any, tol: Tolerance) -> Mistakes:
     On one output column, dividing by len(pred) is dividing by pred.size: that model
     then predicts the right answer and must not name a mistake.
     """
-    return [(hint, p) for hint, p in mistakes if not matches(p, correct, tol)]
+    return [(hint, p) for hint, p in mistakes if not close(p, correct, tol)]
 
 
 def mse_mistakes(pred: np.ndarray, y: np.ndarray) -> Mistakes:
@@ -798,12 +800,20 @@ def mse_loss_mistakes(pred: np.ndarray, y: np.ndarray) -> Mistakes:
 
 
 def check_mse(sub: Submission, ctx: Context, pred: np.ndarray, y: np.ndarray) -> None:
-    loss, dpred = mse_of(sub, pred, y, keep=True)
+    loss, dpred = mse_of(sub, "mse_loss", pred, y, keep=True)
     expected_loss, expected_dpred = ctx.reference.mse_loss(pred, y)
     loss_mistakes = distinct(mse_loss_mistakes(pred, y), expected_loss, ctx.analytic)
-    require(loss, expected_loss, "mse_loss(pred, y) -> loss", ctx.analytic, loss_mistakes)
+    require(
+        mismatch(
+            loss, expected_loss, "mse_loss(pred, y) -> loss", ctx.analytic, mistakes=loss_mistakes
+        )
+    )
     mistakes = distinct(mse_mistakes(pred, y), expected_dpred, ctx.analytic)
-    require(dpred, expected_dpred, "mse_loss(pred, y) -> dpred", ctx.analytic, mistakes)
+    require(
+        mismatch(
+            dpred, expected_dpred, "mse_loss(pred, y) -> dpred", ctx.analytic, mistakes=mistakes
+        )
+    )
 
 
 @grader.check("mse-loss-course-example", exercise="mse_loss")
@@ -836,13 +846,13 @@ def mse_gradient_check(sub: Submission, ctx: Context) -> None:
     """mse_loss's dpred agrees with central differences of your loss"""
     for shape in ((5, 1), (4, 3), (3, 2)):
         pred, y = ctx.rng.normal(size=shape), ctx.rng.normal(size=shape)
-        _, dpred = mse_of(sub, pred, y)
+        _, dpred = mse_of(sub, "mse_loss", pred, y)
         numerical = mse_numerical(sub, pred, y)
         tol = ctx.finite_difference_for(numerical)
-        if matches(numerical, dpred, tol):
+        if close(numerical, dpred, tol):
             continue
         _, expected_dpred = ctx.reference.mse_loss(pred, y)
-        if matches(dpred, expected_dpred, ctx.analytic):
+        if close(dpred, expected_dpred, ctx.analytic):
             # dpred is right: what disagrees with it is the loss
             raise CheckFailure(
                 "mse_loss(pred, y) -> loss: its central differences do not match your dpred, "
@@ -851,7 +861,7 @@ def mse_gradient_check(sub: Submission, ctx: Context) -> None:
             )
         what = "mse_loss(pred, y) -> dpred, against central differences of your loss"
         mistakes = distinct(mse_mistakes(pred, y), expected_dpred, ctx.analytic)
-        require(dpred, numerical, what, tol, mistakes)
+        require(mismatch(dpred, numerical, what, tol, mistakes=mistakes))
 
 
 # -- mlp_loss_and_grads ----------------------------------------------------------------------
@@ -890,22 +900,24 @@ MLP_MISTAKES = [
 ]
 
 
-def mlp_parts(value: Any) -> tuple[float, Arrays]:
-    """(loss, grads) from what mlp_loss_and_grads returned, validated."""
-    what = "mlp_loss_and_grads(params, X, y)"
+def mlp_parts(value: Any, name: str) -> tuple[float, Arrays]:
+    """(loss, grads) from what the student's ``name`` (an mlp_loss_and_grads) returned,
+    validated."""
+    what = f"{name}(params, X, y)"
     loss_value, grads_value = as_tuple(value, what, 2)
     loss = as_float(loss_value, f"{what} -> loss")
     grads = as_dict(grads_value, f"{what} -> grads", PARAM_KEYS)
     return loss, {key: as_array(grads[key], f"{what} -> grads[{key!r}]") for key in PARAM_KEYS}
 
 
-def mlp_of(sub: Submission, params: Arrays, X: np.ndarray, y: np.ndarray) -> tuple[float, Arrays]:
-    """Call mlp_loss_and_grads; check the result's form and that no input changed."""
-    called = sub.call_keep("mlp_loss_and_grads", params, X, y)
-    loss, arrays = mlp_parts(called.value)
-    require_unchanged(
-        called, {"params": params, "X": X, "y": y}, "mlp_loss_and_grads(params, X, y)"
-    )
+def mlp_of(
+    sub: Submission, name: str, params: Arrays, X: np.ndarray, y: np.ndarray
+) -> tuple[float, Arrays]:
+    """Call the student's ``name`` (an mlp_loss_and_grads); check the result's form and
+    that no input changed."""
+    called = sub.call_keep(name, params, X, y)
+    loss, arrays = mlp_parts(called.value, name)
+    require_unchanged(called, {"params": params, "X": X, "y": y}, f"{name}(params, X, y)")
     return loss, arrays
 
 
@@ -916,14 +928,21 @@ def mlp_title(what: str, params: Arrays, X: np.ndarray, y: np.ndarray) -> str:
 
 
 def check_mlp(sub: Submission, ctx: Context, params: Arrays, X: np.ndarray, y: np.ndarray) -> None:
-    loss, grads = mlp_of(sub, params, X, y)
+    loss, grads = mlp_of(sub, "mlp_loss_and_grads", params, X, y)
     expected_loss, expected = ctx.reference.mlp_loss_and_grads(params, X, y)
     title = mlp_title("mlp_loss_and_grads(params, X, y) -> grads", params, X, y)
     error_heatmap(ctx, title, grads, expected)
-    require(loss, expected_loss, "mlp_loss_and_grads(params, X, y) -> loss", ctx.analytic)
+    require(mismatch(loss, expected_loss, "mlp_loss_and_grads(params, X, y) -> loss", ctx.analytic))
     mistakes = [(hint, mlp_grads(params, X, y, hint)) for hint in MLP_MISTAKES]
-    require_dict(
-        grads, expected, "mlp_loss_and_grads(params, X, y) -> grads", ctx.analytic, mistakes
+    require(
+        mismatch_dict(
+            grads,
+            expected,
+            "mlp_loss_and_grads(params, X, y) -> grads",
+            ctx.analytic,
+            mistakes=mistakes,
+            explanations=blocks_of(expected),
+        )
     )
 
 
@@ -959,7 +978,7 @@ def mlp_contract(sub: Submission, ctx: Context) -> None:
     """mlp_loss_and_grads returns (loss, grads) with grads shaped like params, inputs unchanged"""
     params, X, y = mlp_example()
     with showing(shown(example("mlp"))):
-        _, grads = mlp_of(sub, params, X, y)
+        _, grads = mlp_of(sub, "mlp_loss_and_grads", params, X, y)
         for key in PARAM_KEYS:
             got, wanted = grads[key].shape, params[key].shape
             if got != wanted:
@@ -1000,7 +1019,7 @@ def mlp_gradient_check(sub: Submission, ctx: Context) -> None:
     """mlp_loss_and_grads's gradients agree with central differences of your own loss"""
     for shape in MLP_SHAPES:
         params, X, y = mlp_inputs(ctx.rng, *shape)
-        _, grads = mlp_of(sub, params, X, y)
+        _, grads = mlp_of(sub, "mlp_loss_and_grads", params, X, y)
         numerical = mlp_numerical(sub, params, X, y)
         tol = ctx.finite_difference_for(np.concatenate([g.ravel() for g in numerical.values()]))
         mistakes = [(hint, mlp_grads(params, X, y, hint)) for hint in MLP_MISTAKES]
@@ -1008,7 +1027,19 @@ def mlp_gradient_check(sub: Submission, ctx: Context) -> None:
         against = f"{what}, against central differences of your loss"
         error_heatmap(ctx, mlp_title(against, params, X, y), grads, numerical)
         note = "(expected: central differences of the loss your function returns)"
-        require_dict(grads, numerical, what, tol, mistakes, note)
+        require(
+            noted(
+                mismatch_dict(
+                    grads,
+                    numerical,
+                    what,
+                    tol,
+                    mistakes=mistakes,
+                    explanations=blocks_of(numerical),
+                ),
+                note,
+            )
+        )
 
 
 # -- Value (going deeper) ------------------------------------------------------------------------
@@ -1247,10 +1278,10 @@ def not_accumulated(
     correct = assigned_grads(frozenset(), expression, inputs)
     for assigns in ASSIGNING_MODELS:
         predicted = [assigned_grads(assigns, e, x) for e, x, _ in runs]
-        if predicted[0] is None or matches(predicted[0], correct, ctx.analytic):
+        if predicted[0] is None or close(predicted[0], correct, ctx.analytic):
             continue
         if all(
-            p is not None and matches(got, p, ctx.analytic)
+            p is not None and close(got, p, ctx.analytic)
             for (_, _, got), p in zip(runs, predicted, strict=True)
         ):
             return True
@@ -1294,9 +1325,13 @@ def compare_expression(
     reference_leaves = [ctx.reference.Value(x) for x in inputs]
     expected = expression(*reference_leaves)
     expected.backward()
-    require(data, expected.data, f"{what}: the output's .data", ctx.analytic)
+    require(mismatch(data, expected.data, f"{what}: the output's .data", ctx.analytic))
     for name, grad, reference_leaf in zip(names, grads, reference_leaves, strict=True):
-        require(grad, reference_leaf.grad, f"{what}: {name}.grad after backward()", ctx.analytic)
+        require(
+            mismatch(
+                grad, reference_leaf.grad, f"{what}: {name}.grad after backward()", ctx.analytic
+            )
+        )
 
 
 @grader.check("value-course-example", exercise="Value")

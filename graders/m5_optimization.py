@@ -55,9 +55,11 @@ from calcgrade import (
     Tolerance,
     as_array,
     as_dict,
+    close,
     describe,
-    matches,
     mismatch,
+    require,
+    which_mistake,
 )
 from calcgrade.compare import explain
 from calcgrade.figure_data import Built, contours, curves, frame, thinned
@@ -183,6 +185,12 @@ HINTS = {
         "(RMSProp: s) stored by one step enters the next step negated, as if -m were stored "
         "or read. Store m itself and use it as stored: m = beta1*m + (1 - beta1)*g "
         "(RMSProp: s = beta*s + (1 - beta)*g**2)."
+    ),
+    "defaults_changed": (
+        "Your optimizer's default arguments differ from the contract's: given its "
+        "hyperparameters explicitly it steps right, with the defaults it does not. Keep the "
+        "contract's defaults in __init__: RMSProp(lr=0.01, beta=0.9, eps=1e-8), "
+        "Adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8)."
     ),
     "x0_modified": (
         "Your function changed the x0 array it was given. Start from a copy: "
@@ -657,10 +665,10 @@ def changes_of(params0: Params, mistakes: Mistakes) -> Mistakes:
 def name_mistake(got: Trajectory, mistakes: Mistakes, tol: Tolerance) -> str | None:
     """The first known mistake whose predicted run the student's whole run matches."""
     got_flat = flat(got)
-    for hint, trajectory in mistakes().items():
-        if trajectory is not None and matches(got_flat, flat(trajectory), tol):
-            return hint.split("#")[0]
-    return None
+    predicted = (
+        (hint.split("#")[0], None if run is None else flat(run)) for hint, run in mistakes().items()
+    )  # a generator: each run is flattened only when the ones before it did not match
+    return which_mistake(got_flat, predicted, tol)
 
 
 def require_trajectory(
@@ -721,7 +729,7 @@ def each_key_alone_is_right(
             return False
         except CheckFailure:
             return False
-        if not matches(flat(got), flat([{key: params[key]} for params in expected]), tol):
+        if not close(flat(got), flat([{key: params[key]} for params in expected]), tol):
             return False
     return True
 
@@ -940,29 +948,29 @@ def momentum_instances(sub: Submission, ctx: Context) -> None:
     # a new object starts from zero velocity: its first step is the first object's first step
     second = make(sub, "Momentum", lr=0.1)
     got_second = run_student(sub, second, f"second {what}", p0, [g1])
-    failure = mismatch(
-        got_second[0]["w"],
-        got_first[0]["w"],
-        f"a new {what} after another object took two steps: params['w'] after its first step "
-        "(expected: the same as the first object's first step)",
-        ctx.arithmetic,
+    require(
+        mismatch(
+            got_second[0]["w"],
+            got_first[0]["w"],
+            f"a new {what} after another object took two steps: params['w'] after its first step "
+            "(expected: the same as the first object's first step)",
+            ctx.arithmetic,
+            hint="state_shared_across_instances",
+        )
     )
-    if failure is not None:
-        failure.hint = "state_shared_across_instances"
-        raise failure
     # and the first object carries on with its own velocity only
     got_third = run_student(sub, first, f"first {what}", got_first[-1], [g3])
     alone = run_student(sub, make(sub, "Momentum", lr=0.1), f"third {what}", p0, [g1, g2, g3])
-    failure = mismatch(
-        got_third[0]["w"],
-        alone[-1]["w"],
-        f"the first {what} after a second object stepped: params['w'] after its third step "
-        "(expected: the same as an object that took the three steps alone)",
-        ctx.arithmetic,
+    require(
+        mismatch(
+            got_third[0]["w"],
+            alone[-1]["w"],
+            f"the first {what} after a second object stepped: params['w'] after its third step "
+            "(expected: the same as an object that took the three steps alone)",
+            ctx.arithmetic,
+            hint="state_shared_across_instances",
+        )
     )
-    if failure is not None:
-        failure.hint = "state_shared_across_instances"
-        raise failure
 
 
 @grader.check("momentum-in-place", exercise="Momentum")
@@ -1080,7 +1088,7 @@ def require_accepted_changes(
     ``tol``, the whole run the same form); else fail on the difference from ``expected``."""
     got_changes = flat(changes(params0, got))
     for run in (expected, *accepted):
-        if matches(got_changes, flat(changes(params0, run)), tol):
+        if close(got_changes, flat(changes(params0, run)), tol):
             return
     require_trajectory(
         changes(params0, got),
@@ -1169,7 +1177,7 @@ def adam_zero_gradient(sub: Submission, ctx: Context) -> None:
     params = copy(params0)
     for step in range(1, 4):
 
-        def diagnose(
+        def eps_hint(
             sub: Submission,
             opt: RemoteObject,
             key: str,
@@ -1187,23 +1195,23 @@ def adam_zero_gradient(sub: Submission, ctx: Context) -> None:
                 and np.isnan(z).all()
                 and isinstance(w, np.ndarray)
                 and w.dtype.kind == "f"
-                and matches(w, without_eps[step - 1]["w"], ctx.arithmetic)
+                and close(w, without_eps[step - 1]["w"], ctx.arithmetic)
             ):
                 return "eps_placement"
             return None
 
         params = take_step(
-            sub, opt, f"Adam().step (step {step}, with grads['z'] all 0)", params, grads, diagnose
+            sub, opt, f"Adam().step (step {step}, with grads['z'] all 0)", params, grads, eps_hint
         )
         # no hint: no misplaced eps moves a weight whose m stays 0 to a finite value
-        failure = mismatch(
-            params["z"],
-            params0["z"],
-            f"Adam().step: params['z'] after step {step}, whose gradient is 0",
-            ctx.arithmetic,
+        require(
+            mismatch(
+                params["z"],
+                params0["z"],
+                f"Adam().step: params['z'] after step {step}, whose gradient is 0",
+                ctx.arithmetic,
+            )
         )
-        if failure is not None:
-            raise failure
 
 
 def booth(x: Any) -> float:
@@ -1405,9 +1413,9 @@ def require_rows(
     rest = expected.shape[1:]
     if got.shape == (steps, *rest):
         hint = None
-        if matches(got, expected[1:], tol):
+        if close(got, expected[1:], tol):
             hint = "trajectory_without_x0"
-        elif matches(got, expected[:-1], tol):
+        elif close(got, expected[:-1], tol):
             hint = "steps_off_by_one"  # x0 and one step too few
         raise CheckFailure(
             f"{what}: got shape {got.shape}, expected shape {expected.shape} "
@@ -1416,9 +1424,9 @@ def require_rows(
         )
     if steps > 0 and got.shape[1:] == rest and got.shape[0] != steps + 1:
         hint = None
-        if got.shape[0] == steps + 2 and matches(got[: steps + 1], expected, tol):
+        if got.shape[0] == steps + 2 and close(got[: steps + 1], expected, tol):
             hint = "steps_off_by_one"  # one step too many, the first steps + 1 right
-        elif got.shape[0] == 1 and matches(got[0], expected[0], tol):
+        elif got.shape[0] == 1 and close(got[0], expected[0], tol):
             hint = "points_not_recorded"  # x0 alone
         if hint is not None:
             raise CheckFailure(
@@ -1435,13 +1443,13 @@ def require_rows(
         moved = not all(np.array_equal(row, expected[0]) for row in expected)
         if gradient_unused and moved and all(np.array_equal(row, expected[0]) for row in got):
             failure.hint = "optimizer_not_stepped"  # no gradient asked for, no step taken
-        elif matches(got, -expected if negated is None else negated, tol):
+        elif close(got, -expected if negated is None else negated, tol):
             failure.hint = "trajectory_negated"
     if failure.hint is None:
         # aliased rows are all the final point of the run: rows all equal to x0 (no step
         # taken) or to some other point are not that mistake
         same_rows = got.shape == expected.shape and all(np.array_equal(row, got[-1]) for row in got)
-        aliased = same_rows and matches(got[-1], expected[-1], tol)
+        aliased = same_rows and close(got[-1], expected[-1], tol)
         if aliased and steps > 0 and not np.array_equal(expected[0], expected[-1]):
             failure.hint = "trajectory_rows_aliased"
     raise failure
@@ -1685,6 +1693,56 @@ def rmsprop_nonfinite(
     return hint
 
 
+RMSPROP_DEFAULTS = {"lr": 0.01, "beta": 0.9, "eps": 1e-8}
+
+
+def defaults_failure(
+    failure: CheckFailure,
+    sub: Submission,
+    name: str,
+    defaults: Mapping[str, float],
+    params0: Params,
+    grads_seq: list[Params],
+    right: list[Trajectory],
+    tol: Tolerance,
+    given: Mapping[str, float] = {},
+) -> CheckFailure:
+    """``failure`` (of ``name(**given)``, the other arguments left to their defaults) with
+    the hint defaults_changed when a fresh instance given the contract's ``defaults`` as
+    well follows one of the ``right`` runs (the changes each step makes, at ``tol``): only
+    the defaults differ then. The defaults that alone make it right are named (never the
+    ``given`` values: they may be hidden inputs)."""
+    if failure.hint is not None:
+        return failure
+
+    def steps_right(kwargs: Mapping[str, float]) -> bool:
+        try:
+            opt = make(sub, name, **given, **kwargs)
+            got = run_student(sub, opt, name, params0, grads_seq)
+        except StudentError as error:
+            if error.not_implemented:
+                raise
+            return False
+        except CheckFailure:
+            return False
+        made = flat(changes(params0, got))
+        return any(close(made, flat(changes(params0, run)), tol) for run in right)
+
+    if not steps_right(defaults):
+        return failure
+    wrong = [key for key, value in defaults.items() if steps_right({key: value})]
+    explicit = ", ".join(f"{key}={value:g}" for key, value in defaults.items())
+    sentence = f"given {explicit} explicitly, {name} steps right: its defaults differ"
+    if wrong:
+        sentence += f" (given {' or '.join(wrong)} alone, it steps right)"
+    return CheckFailure(
+        f"{failure.message}\n{sentence}",
+        hint="defaults_changed",
+        detail=f"{failure.detail or failure.message}\n{sentence}",
+        relation=failure.relation,
+    )
+
+
 @grader.check("rmsprop-course-example", exercise="RMSProp")
 def rmsprop_example(sub: Submission, ctx: Context) -> None:
     """RMSProp() (lr=0.01, beta=0.9, eps=1e-8) takes the three documented steps on w and b"""
@@ -1708,18 +1766,30 @@ def rmsprop_example(sub: Submission, ctx: Context) -> None:
         },
     ]
     expected = run_reference(ctx.reference.RMSProp(), params0, grads_seq)
-    check_steps(
-        sub,
-        ctx,
-        "RMSProp",
-        {},
-        params0,
-        grads_seq,
-        expected,
-        "RMSProp().step",
-        rmsprop_run_mistakes(params0, grads_seq, 0.01, 0.9, 1e-8),
-        rmsprop_nonfinite(params0, grads_seq, 0.01, 0.9, 1e-8),
-    )
+    try:
+        check_steps(
+            sub,
+            ctx,
+            "RMSProp",
+            {},
+            params0,
+            grads_seq,
+            expected,
+            "RMSProp().step",
+            rmsprop_run_mistakes(params0, grads_seq, 0.01, 0.9, 1e-8),
+            rmsprop_nonfinite(params0, grads_seq, 0.01, 0.9, 1e-8),
+        )
+    except CheckFailure as failure:
+        raise defaults_failure(
+            failure,
+            sub,
+            "RMSProp",
+            RMSPROP_DEFAULTS,
+            params0,
+            grads_seq,
+            [expected],
+            ctx.arithmetic,
+        ) from None
 
 
 @grader.check("rmsprop-hidden-steps", exercise="RMSProp")
@@ -1751,18 +1821,32 @@ def rmsprop_per_key(sub: Submission, ctx: Context) -> None:
         lr = float(ctx.rng.uniform(0.005, 0.05))
         params0 = random_params(ctx.rng, SAME_SHAPES)
         grads_seq = random_grads(ctx.rng, SAME_SHAPES, 6)
-        check_steps(
-            sub,
-            ctx,
-            "RMSProp",
-            {"lr": lr, "eps": 0.0},
-            params0,
-            grads_seq,
-            run_reference(ctx.reference.RMSProp(lr=lr, eps=0.0), params0, grads_seq),
-            "RMSProp.step with two keys of the same shape",
-            rmsprop_run_mistakes(params0, grads_seq, lr, 0.9, 0.0),
-            rmsprop_nonfinite(params0, grads_seq, lr, 0.9, 0.0),
-        )
+        expected = run_reference(ctx.reference.RMSProp(lr=lr, eps=0.0), params0, grads_seq)
+        try:
+            check_steps(
+                sub,
+                ctx,
+                "RMSProp",
+                {"lr": lr, "eps": 0.0},
+                params0,
+                grads_seq,
+                expected,
+                "RMSProp.step with two keys of the same shape",
+                rmsprop_run_mistakes(params0, grads_seq, lr, 0.9, 0.0),
+                rmsprop_nonfinite(params0, grads_seq, lr, 0.9, 0.0),
+            )
+        except CheckFailure as failure:
+            raise defaults_failure(
+                failure,
+                sub,
+                "RMSProp",
+                {"beta": 0.9},
+                params0,
+                grads_seq,
+                [expected],
+                ctx.arithmetic,
+                given={"lr": lr, "eps": 0.0},
+            ) from None
 
 
 @grader.check("rmsprop-default-arguments", exercise="RMSProp")
@@ -1781,25 +1865,41 @@ def rmsprop_defaults(sub: Submission, ctx: Context) -> None:
         params0 = random_params(ctx.rng, shapes)
         grads_seq = random_grads(ctx.rng, shapes, 8, **TINY)
         what = "RMSProp().step on tiny gradients (|g| below 1e-7, where eps=1e-8 matters)"
-        got = run_student(sub, make(sub, "RMSProp"), what, params0, grads_seq)
+        expected = run_reference(ctx.reference.RMSProp(), params0, grads_seq)
+        accepted = [rmsprop_variant(params0, grads_seq, 0.01, 0.9, 1e-8, eps_square=True)]
+        try:
+            got = run_student(sub, make(sub, "RMSProp"), what, params0, grads_seq)
 
-        def run_with(
-            eps: float, grads_seq: list[Params] = grads_seq, params0: Params = params0
-        ) -> Trajectory:
-            return rmsprop_variant(params0, grads_seq, 0.01, 0.9, eps)
+            def run_with(
+                eps: float, grads_seq: list[Params] = grads_seq, params0: Params = params0
+            ) -> Trajectory:
+                return rmsprop_variant(params0, grads_seq, 0.01, 0.9, eps)
 
-        require_accepted_changes(
-            params0,
-            got,
-            run_reference(ctx.reference.RMSProp(), params0, grads_seq),
-            [rmsprop_variant(params0, grads_seq, 0.01, 0.9, 1e-8, eps_square=True)],
-            what,
-            ctx.arithmetic,
-            merged(
-                rmsprop_run_mistakes(params0, grads_seq, 0.01, 0.9, 1e-8)(got),
-                eps_mistakes(params0, grads_seq, got, 0.01, 1e-8, float(np.sqrt(0.1)), run_with),
-            ),
-        )
+            require_accepted_changes(
+                params0,
+                got,
+                expected,
+                accepted,
+                what,
+                ctx.arithmetic,
+                merged(
+                    rmsprop_run_mistakes(params0, grads_seq, 0.01, 0.9, 1e-8)(got),
+                    eps_mistakes(
+                        params0, grads_seq, got, 0.01, 1e-8, float(np.sqrt(0.1)), run_with
+                    ),
+                ),
+            )
+        except CheckFailure as failure:
+            raise defaults_failure(
+                failure,
+                sub,
+                "RMSProp",
+                RMSPROP_DEFAULTS,
+                params0,
+                grads_seq,
+                [expected, *accepted],
+                ctx.arithmetic,
+            ) from None
 
 
 @grader.check("rmsprop-in-place", exercise="RMSProp")

@@ -54,14 +54,25 @@ costs one call timeout, not one per check (the engine has no public timeout
 exception, so any failure that is neither the student's exception nor a check
 failure counts).
 
-Figures (docs/figures.md), which never change a grade: the gradient check records a
+Figures (docs/figures.md), which never change a grade: the gradient checks record a
 heatmap of the relative error of every entry of every gradient (against central
 differences of the student's loss, or the reference's gradients when they match
-those); the convergence check records the loss curves train returned for each seed it
-trained, and the decision boundary of one trained network (the first seed that learned
-XOR, else the last one tried): its ``forward`` on a 30 x 30 grid over [-0.5, 1.5]^2,
-in one call. Like every figure of a hidden check, they would be the instructor's only
-if that check were made hidden: the student's code could draw what it saw before.
+those; an entry of the wrong shape is named, the others drawn); the convergence check
+records the loss curves train returned for each seed it trained, and the decision
+boundary of one trained network (the first seed that learned XOR, else the last one
+tried): its ``forward`` on a 30 x 30 grid over [-0.5, 1.5]^2, in one call. Only when
+they fail: a forward check draws the student's forward over the plane next to the
+reference's, at the same weights (one call on a grid); a predict check draws the
+student's 0/1 labels on the points over the reference's probability (other values:
+per sample, against the reference's labels); a loss check draws the student's loss and
+the reference's along the weights scaled by t in [0, 2] (21 calls); a train check whose
+parameters are off draws the relative error of every entry of the change train made
+against gradient descent's, and with several epochs the losses it returned and the
+step size of each epoch (train called again, one epoch at a time), against the
+reference's; train-defaults draws the losses returned against the reference's 5000.
+Calls made only for a picture are not recorded for the diagnosis by slips. Like every
+figure of a hidden check, those of the hidden checks are the instructor's only: the
+student's code could draw what it saw before.
 """
 
 from __future__ import annotations
@@ -90,13 +101,12 @@ from calcgrade import (
     as_dict,
     as_float,
     central_gradient,
+    close,
     describe,
-    diagnose,
-    matches,
     mismatch,
     mismatch_dict,
 )
-from calcgrade.figure_data import Built, curves, error_heatmap, rounded
+from calcgrade.figure_data import Built, curves, error_heatmap, rounded, unrecorded
 from calcgrade.relations import TWO_LAYER_BLOCKS
 
 HINTS = {
@@ -453,7 +463,7 @@ def output_slip(
             if not np.isfinite(out).all():
                 continue
             predicted = out if predict is None else predict(out)
-            if predicted is not None and matches(got, predicted, tol):
+            if predicted is not None and close(got, predicted, tol):
                 return hint, formula
     return None
 
@@ -502,27 +512,25 @@ def gradients_slip(
     )
 
 
-def require_close_dict(
+def mismatch_params(
     got: dict[str, np.ndarray],
     expected: dict[str, np.ndarray],
     what: str,
     tol: Tolerance,
-    context: str,
+    *,
     mistakes: dict[str, dict[str, np.ndarray]] | None = None,
-    hint: str | None = None,
     slip: Callable[[], tuple[str, str] | None] | None = None,
     hidden: bool = False,
-) -> None:
-    """Like require_close for parameter dicts; mistakes are matched on all keys at once;
-    ``slip`` looks for a wrong sigmoid in gradients' own forward pass when none match."""
-    failure = mismatch_dict(got, expected, what, tol, explanations=TWO_LAYER_BLOCKS)
-    if failure is None:
-        return
-    predicted = {name: flat(values) for name, values in (mistakes or {}).items()}
-    failure.hint = diagnose(flat(got), predicted, tol) or hint
-    if slip is not None:
+) -> CheckFailure | None:
+    """``mismatch_dict`` for parameter (or gradient) dicts, a mistake matched on all keys
+    at once; ``slip`` looks for a wrong sigmoid in gradients' own forward pass when none
+    match."""
+    failure = mismatch_dict(
+        got, expected, what, tol, mistakes=mistakes or {}, explanations=TWO_LAYER_BLOCKS
+    )
+    if failure is not None and slip is not None:
         name_output_slip(failure, slip(), "gradients computed with ", hidden)
-    raise_in_context(failure, context)
+    return failure
 
 
 def raise_in_context(failure: CheckFailure | None, context: str) -> None:
@@ -558,6 +566,204 @@ def labels_of(value: Any, what: str, n: int) -> np.ndarray:
     if isinstance(value, np.ndarray) and value.dtype.kind == "b":
         value = value.astype(np.int64)
     return as_array(value, what, (n, 1))
+
+
+# -- figures (docs/figures.md) ----------------------------------------------------------
+# Drawn when a check fails (the gradient heatmaps and train-learns-xor's figures always),
+# from what the check already has or a few more calls; a picture never changes a grade.
+
+
+def lenient_entries(value: Any, hidden: int) -> dict[str, np.ndarray]:
+    """A returned dict of gradients (or parameters) as float arrays, for a picture: an
+    entry with its parameter's number of values takes that shape, another keeps its own
+    (and is named as of the wrong shape)."""
+    entries = {}
+    for key, shape in shapes(hidden).items():
+        entry = np.asarray(value[key], dtype=np.float64)
+        entries[key] = entry.reshape(shape) if entry.size == int(np.prod(shape)) else entry
+    return entries
+
+
+def gradient_heatmap(
+    ctx: Context, title: str, value: Any, expected: dict[str, np.ndarray], hidden: int
+) -> None:
+    """The relative error of every entry of the gradients gradients(X, y) returned (before
+    they are validated: an entry of the wrong shape is named, the others drawn)."""
+    try:
+        got = lenient_entries(value, hidden)
+    except Exception:  # not a dict of numbers: the check says what it is
+        return
+    error_heatmap(ctx, title, got, expected)
+
+
+def plane(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A BOUNDARY_GRID^2 grid over [-0.5, 1.5]^2, widened to hold ``points``: its x and y
+    axes and its points as rows (row i: y = ys[i]; column j: x = xs[j])."""
+    low = np.minimum(points.min(axis=0), -0.5)
+    high = np.maximum(points.max(axis=0), 1.5)
+    xs = np.linspace(low[0], high[0], BOUNDARY_GRID)
+    ys = np.linspace(low[1], high[1], BOUNDARY_GRID)
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def boundary_data(
+    xs: np.ndarray, ys: np.ndarray, p: Any, points: np.ndarray
+) -> tuple[str, dict[str, Any]]:
+    """A ``boundary`` figure: ``p`` (one value per grid point) and the [x, y, label] points."""
+    values = np.asarray(p, dtype=np.float64).reshape(len(ys), len(xs))
+    return "boundary", {
+        "grid": {"x": rounded(xs, 6), "y": rounded(ys, 6), "p": rounded(values, 4)},
+        "points": points,
+    }
+
+
+def forward_figures(
+    sub: Submission,
+    ctx: Context,
+    net: RemoteObject,
+    params: dict[str, np.ndarray],
+    X: np.ndarray,
+    context: str,
+) -> None:
+    """A failed forward: the student's forward(X) over the plane at the check's weights, next
+    to the reference's (one call on a grid); the points are X with the reference's labels."""
+    reference = reference_network(ctx, params)
+    points = np.column_stack([X, reference.predict(X)])
+    xs, ys, grid = plane(X)
+
+    def yours() -> Built:
+        with unrecorded(sub):
+            value = run(sub, net, "forward", grid, shown="forward(X) on a grid, for a picture")
+        return boundary_data(xs, ys, value, points)
+
+    where = f"over the plane ({context}); the points: X with the reference's labels"
+    ctx.figure_of(f"your forward(X) {where}", yours)
+    ctx.figure_of(
+        f"the reference's forward(X) {where}",
+        lambda: boundary_data(xs, ys, reference.forward(grid), points),
+    )
+
+
+def predict_figure(
+    ctx: Context, got: np.ndarray, params: dict[str, np.ndarray], X: np.ndarray, context: str
+) -> None:
+    """A failed predict: 0/1 labels drawn on the points over the reference's probability
+    (its 0.5 contour is where the label changes); other values, per sample against the
+    reference's labels."""
+    reference = reference_network(ctx, params)
+
+    def build() -> Built:
+        if np.isin(got, (0.0, 1.0)).all():
+            xs, ys, grid = plane(X)
+            points = np.column_stack([X, got.reshape(-1)])
+            return boundary_data(xs, ys, reference.forward(grid), points)
+        series = {"yours": got.reshape(-1), "reference": reference.predict(X).reshape(-1)}
+        return "curves", {
+            "series": {name: rounded(values) for name, values in series.items()},
+            "xlabel": "sample",
+            "ylabel": "predict(X)",
+            "log": False,
+        }
+
+    if np.isin(got, (0.0, 1.0)).all():
+        title = f"your labels predict(X) on the points, over the reference's forward(X) ({context})"
+    else:
+        title = f"predict(X) per sample, yours and the reference's labels ({context})"
+    ctx.figure_of(title, build)
+
+
+SCALES = np.linspace(0.0, 2.0, 21)  # the loss is drawn along t * params for these t
+
+
+def loss_figure(
+    sub: Submission,
+    ctx: Context,
+    net: RemoteObject,
+    params: dict[str, np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    context: str,
+) -> None:
+    """A failed loss: the student's loss and the reference's along the line t * params,
+    t from 0 (all weights 0: the loss is log 2) to 2 (one call per t)."""
+
+    def build() -> Built:
+        yours, reference = [], []
+        for t in SCALES:
+            scaled = {key: t * value for key, value in params.items()}
+            with unrecorded(sub):
+                sub.set(net, "params", copy_params(scaled))
+                value = as_float(run(sub, net, "loss", X, y), "loss(X, y)")
+            yours.append([t, value])
+            reference.append([t, reference_network(ctx, scaled).loss(X, y)])
+        paths = {"yours": np.array(yours), "reference": np.array(reference)}
+        return "path", {
+            "paths": {name: rounded(rows) for name, rows in paths.items()},
+            "xlabel": "t: the weights scaled to t * (W1, b1, W2, b2)",
+            "ylabel": "loss(X, y)",
+        }
+
+    ctx.figure_of(f"loss(X, y) along the weights scaled by t ({context})", build)
+
+
+def training_figures(
+    sub: Submission,
+    ctx: Context,
+    start: dict[str, np.ndarray],
+    path: list[dict[str, np.ndarray]],
+    data: tuple[np.ndarray, np.ndarray, float],
+    what: str,
+    after: Any,
+    losses: np.ndarray,
+) -> None:
+    """train's parameters do not follow gradient descent: the relative error of every entry
+    of the change it made (after - start) against the reference's descent; with several
+    epochs, also the losses it returned and the step size of each epoch (train called one
+    epoch at a time from ``start``), against the reference's."""
+    X, y, lr = data
+    epochs = len(path) - 1
+    hidden = start["W1"].shape[1]
+    try:
+        got = lenient_entries(after, hidden)
+        change = {k: got[k] - start[k] if got[k].shape == start[k].shape else got[k] for k in KEYS}
+        expected = {key: path[-1][key] - start[key] for key in KEYS}
+    except Exception:  # not a dict of numbers: the check says what it is
+        change = None
+    if change is not None:
+        made = f"the change of the parameters {what} made, after - before"
+        descent = "-lr * grad" if epochs == 1 else f"{epochs} steps of p = p - lr * grad"
+        title = f"{made}: relative error per entry, against {descent}"
+        error_heatmap(ctx, title, change, expected)
+    if epochs == 1:
+        return
+    expected_losses = [reference_network(ctx, p).loss(X, y) for p in path[:-1]]
+    loss_curves_against(ctx, what, losses, expected_losses)
+
+    def steps() -> Built:
+        points = [flat(start)]
+        shown = f"{what}, one epoch at a time, for a picture"
+        with unrecorded(sub):
+            net = make_network(sub, start)
+            for _ in range(epochs):
+                run(sub, net, "train", X.copy(), y.copy(), lr, 1, shown=shown)
+                points.append(flat(read_params(sub, net, hidden, "params", strict=False)))
+        ours = [flat(p) for p in path]
+        sizes = {
+            "yours": np.linalg.norm(np.diff(points, axis=0), axis=1),
+            "reference": np.linalg.norm(np.diff(ours, axis=0), axis=1),
+        }
+        return curves(sizes, "epoch", "step size |p_k+1 - p_k|")
+
+    ctx.figure_of(f"the step size of each epoch of {what}, called one epoch at a time", steps)
+
+
+def loss_curves_against(ctx: Context, what: str, losses: Any, expected: Any) -> None:
+    """The losses train returned, epoch by epoch, against the ones gradient descent gives."""
+    ctx.figure_of(
+        f"the losses {what} returned, against gradient descent's",
+        lambda: curves({"yours": losses, "reference": expected}, "epoch", "loss"),
+    )
 
 
 # -- XORNetwork ----------------------------------------------------------------------
@@ -787,7 +993,7 @@ def wrong_activation(
             ("output_activation", "out = np.tanh(Z2), with Z2 = H @ W2 + b2", np.tanh(Z2)),
         ]
     for hint, formula, values in models:
-        if np.isfinite(values).all() and matches(got, values, tol):
+        if np.isfinite(values).all() and close(got, values, tol):
             return hint, formula
     return None
 
@@ -796,9 +1002,14 @@ def wrong_activation(
 def forward_example(sub: Submission, ctx: Context) -> None:
     """forward(X) on the XOR points with the documented weights is sigmoid(tanh(X W1+b1) W2+b2)"""
     net = make_network(sub, FIXED)
-    got = as_array(run(sub, net, "forward", X_XOR), "forward(X)", (4, 1))
-    expected = reference_network(ctx, FIXED).forward(X_XOR)
-    require_forward(got, expected, FIXED, X_XOR, ctx, ON_XOR)
+    value = run(sub, net, "forward", X_XOR)
+    try:
+        got = as_array(value, "forward(X)", (4, 1))
+        expected = reference_network(ctx, FIXED).forward(X_XOR)
+        require_forward(got, expected, FIXED, X_XOR, ctx, ON_XOR)
+    except CheckFailure:
+        forward_figures(sub, ctx, net, FIXED, X_XOR, "the documented weights")
+        raise
 
 
 @grader.check("forward-hidden-networks", exercise="forward")
@@ -811,19 +1022,23 @@ def forward_hidden(sub: Submission, ctx: Context) -> None:
         called = run(sub, net, "forward", X.copy(), keep=True)
         context = f"hidden size {hidden}, a batch of {len(X)} samples"
         got = as_array(called.value, f"forward(X) ({context})", (len(X), 1))
-        if not matches(called.args[0], X, Tolerance(rtol=0.0, atol=0.0)):
+        if not close(called.args[0], X, Tolerance(rtol=0.0, atol=0.0)):
             raise CheckFailure(f"forward(X) changed the X it was given ({context})")
         expected = reference_network(ctx, params).forward(X)
-        require_forward(got, expected, params, X, ctx, context)
+        try:
+            require_forward(got, expected, params, X, ctx, context)
+        except CheckFailure:
+            forward_figures(sub, ctx, net, params, X, context)
+            raise
 
 
 # -- loss ------------------------------------------------------------------------------
 
 
 def require_loss(got: float, expected: float, n: int, ctx: Context, context: str) -> None:
-    failure = mismatch(got, expected, "loss(X, y)", ctx.analytic)
-    if failure is not None:
-        failure.hint = diagnose(got, {"loss_summed": n * expected}, ctx.analytic)
+    failure = mismatch(
+        got, expected, "loss(X, y)", ctx.analytic, mistakes={"loss_summed": n * expected}
+    )
     raise_in_context(failure, context)
 
 
@@ -833,7 +1048,11 @@ def loss_example(sub: Submission, ctx: Context) -> None:
     net = make_network(sub, FIXED)
     got = as_float(run(sub, net, "loss", X_XOR, Y_XOR), "loss(X, y)")
     expected = reference_network(ctx, FIXED).loss(X_XOR, Y_XOR)
-    require_loss(got, expected, 4, ctx, ON_XOR)
+    try:
+        require_loss(got, expected, 4, ctx, ON_XOR)
+    except CheckFailure:
+        loss_figure(sub, ctx, net, FIXED, X_XOR, Y_XOR, "the documented weights, the XOR data")
+        raise
 
 
 @grader.check("loss-hidden-networks", exercise="loss")
@@ -847,10 +1066,14 @@ def loss_hidden(sub: Submission, ctx: Context) -> None:
         context = f"hidden size {hidden}, a batch of {len(X)} samples"
         got = as_float(called.value, f"loss(X, y) ({context})")
         exact = Tolerance(rtol=0.0, atol=0.0)
-        if not (matches(called.args[0], X, exact) and matches(called.args[1], y, exact)):
+        if not (close(called.args[0], X, exact) and close(called.args[1], y, exact)):
             raise CheckFailure(f"loss(X, y) changed the X or y it was given ({context})")
         expected = reference_network(ctx, params).loss(X, y)
-        require_loss(got, expected, len(X), ctx, context)
+        try:
+            require_loss(got, expected, len(X), ctx, context)
+        except CheckFailure:
+            loss_figure(sub, ctx, net, params, X, y, context)
+            raise
 
 
 # -- gradients -------------------------------------------------------------------------
@@ -860,7 +1083,11 @@ def student_gradients(
     sub: Submission, net: RemoteObject, X: np.ndarray, y: np.ndarray, hidden: int, context: str
 ) -> dict[str, np.ndarray]:
     """gradients(X, y), validated (shapes leniently: the contract check is strict)."""
-    value = run(sub, net, "gradients", X, y)
+    return valid_gradients(run(sub, net, "gradients", X, y), hidden, context)
+
+
+def valid_gradients(value: Any, hidden: int, context: str) -> dict[str, np.ndarray]:
+    """gradients' result, validated (shapes leniently: the contract check is strict)."""
     try:
         return as_params(value, "gradients(X, y)", hidden, strict=False)
     except CheckFailure as failure:
@@ -872,21 +1099,22 @@ def student_gradients(
 def gradients_example(sub: Submission, ctx: Context) -> None:
     """gradients(X, y) on the XOR data with the documented weights matches backpropagation"""
     net = make_network(sub, FIXED)
-    got = student_gradients(sub, net, X_XOR, Y_XOR, 3, ON_XOR)
+    value = run(sub, net, "gradients", X_XOR, Y_XOR)
     expected = reference_network(ctx, FIXED).gradients(X_XOR, Y_XOR)
     title = "gradients(X, y) on the XOR data: relative error per entry, against backpropagation"
-    error_heatmap(ctx, title, got, expected)
+    gradient_heatmap(ctx, title, value, expected, 3)
+    got = valid_gradients(value, 3, ON_XOR)
     mistakes = gradient_mistakes(FIXED, X_XOR, Y_XOR, expected)
-    require_close_dict(
+    failure = mismatch_params(
         got,
         expected,
         "gradients(X, y)",
         ctx.analytic,
-        ON_XOR,
-        mistakes,
+        mistakes=mistakes,
         slip=partial(gradients_slip, got, FIXED, X_XOR, Y_XOR, ctx.analytic),
         hidden=ctx.hidden,
     )
+    raise_in_context(failure, ON_XOR)
 
 
 @grader.check("gradients-match-own-loss", exercise="gradients")
@@ -897,12 +1125,18 @@ def gradients_finite_differences(sub: Submission, ctx: Context) -> None:
         params = random_params(ctx.rng, hidden)
         net = make_network(sub, params)
         context = f"hidden size {hidden}, a batch of {len(X)} samples"
-        got = student_gradients(sub, net, X, y, hidden, context)
+        value = run(sub, net, "gradients", X, y)
         correct = reference_network(ctx, params).gradients(X, y)
-        mistakes = gradient_mistakes(params, X, y, correct)
         title = f"gradients(X, y), {context}: relative error per entry"
+        try:
+            got = valid_gradients(value, hidden, context)
+        except CheckFailure:
+            against = f"{title}, against the reference's gradients"
+            gradient_heatmap(ctx, against, value, correct, hidden)
+            raise
+        mistakes = gradient_mistakes(params, X, y, correct)
         slip = partial(gradients_slip, got, params, X, y, ctx.analytic)
-        if matches(flat(got), flat(correct), ctx.analytic):
+        if close(flat(got), flat(correct), ctx.analytic):
             error_heatmap(ctx, f"{title}, against the reference's gradients", got, correct)
             continue  # the true gradient of the true loss: a wrong loss costs points in loss only
 
@@ -920,25 +1154,26 @@ def gradients_finite_differences(sub: Submission, ctx: Context) -> None:
             numeric = unflat(central_gradient(own_loss, flat(params)), hidden)
         except (StudentError, CheckFailure):  # loss is broken: the reference decides
             error_heatmap(ctx, f"{title}, against the reference's gradients", got, correct)
-            require_close_dict(
+            failure = mismatch_params(
                 got,
                 correct,
                 "gradients(X, y)",
                 ctx.analytic,
-                context,
-                mistakes,
+                mistakes=mistakes,
                 slip=slip,
                 hidden=ctx.hidden,
             )
+            raise_in_context(failure, context)
             raise
         against = f"{title}, against central differences of your own loss"
         error_heatmap(ctx, against, got, numeric)
         tol = ctx.finite_difference_for(flat(numeric))
         mistakes["gradients_summed"] = {key: len(X) * numeric[key] for key in KEYS}
         context += ", compared with central differences of your own loss"
-        require_close_dict(
-            got, numeric, "gradients(X, y)", tol, context, mistakes, slip=slip, hidden=ctx.hidden
+        failure = mismatch_params(
+            got, numeric, "gradients(X, y)", tol, mistakes=mistakes, slip=slip, hidden=ctx.hidden
         )
+        raise_in_context(failure, context)
 
 
 @grader.check("gradients-hidden-networks", exercise="gradients")
@@ -949,19 +1184,22 @@ def gradients_hidden(sub: Submission, ctx: Context) -> None:
         X, y = random_batch(ctx.rng, extra)
         net = make_network(sub, params)
         context = f"hidden size {hidden}, a batch of {len(X)} samples"
-        got = student_gradients(sub, net, X, y, hidden, context)
+        value = run(sub, net, "gradients", X, y)
         expected = reference_network(ctx, params).gradients(X, y)
+        title = f"gradients(X, y), {context}: relative error per entry, against the reference's"
+        gradient_heatmap(ctx, title, value, expected, hidden)
+        got = valid_gradients(value, hidden, context)
         mistakes = gradient_mistakes(params, X, y, expected)
-        require_close_dict(
+        failure = mismatch_params(
             got,
             expected,
             "gradients(X, y)",
             ctx.analytic,
-            context,
-            mistakes,
+            mistakes=mistakes,
             slip=partial(gradients_slip, got, params, X, y, ctx.analytic),
             hidden=ctx.hidden,
         )
+        raise_in_context(failure, context)
 
 
 @grader.check("gradients-contract", exercise="gradients")
@@ -982,7 +1220,7 @@ def gradients_contract(sub: Submission, ctx: Context) -> None:
                 )
     as_params(found, "gradients(X, y) on the XOR data", 3)
     exact = Tolerance(rtol=0.0, atol=0.0)
-    if not (matches(called.args[0], X_XOR, exact) and matches(called.args[1], Y_XOR, exact)):
+    if not (close(called.args[0], X_XOR, exact) and close(called.args[1], Y_XOR, exact)):
         raise CheckFailure("gradients(X, y) changed the X or y it was given")
     after = read_params(sub, net, 3, "params after gradients(X, y)")
     changed = [key for key in KEYS if not np.array_equal(after[key], FIXED[key])]
@@ -1009,10 +1247,10 @@ def require_labels(
     0/1 labels cut from your own forward(X) at a threshold other than 0.5 theirs."""
     failure = mismatch(got, expected, "predict(X)", Tolerance(rtol=0.0, atol=0.0))
     if failure is not None:
-        close = Tolerance(rtol=1e-6, atol=1e-9)
+        near = Tolerance(rtol=1e-6, atol=1e-9)
         labels = np.isin(got, (0, 1)).all()
         in_unit = bool(((got >= 0.0) & (got <= 1.0)).all())
-        if matches(got, probabilities, close) or (not labels and in_unit):
+        if close(got, probabilities, near) or (not labels and in_unit):
             failure.hint = "predict_probabilities"
         elif labels and cut_elsewhere(sub, net, X, got):
             failure.hint = "predict_threshold"
@@ -1040,7 +1278,11 @@ def predict_example(sub: Submission, ctx: Context) -> None:
     got = labels_of(run(sub, net, "predict", X_XOR), "predict(X) on the XOR points", 4)
     reference = reference_network(ctx, FIXED)
     expected = reference.predict(X_XOR).astype(float)
-    require_labels(sub, net, X_XOR, got, reference.forward(X_XOR), expected, ON_XOR)
+    try:
+        require_labels(sub, net, X_XOR, got, reference.forward(X_XOR), expected, ON_XOR)
+    except CheckFailure:
+        predict_figure(ctx, got, FIXED, X_XOR, "the documented weights, the XOR points")
+        raise
 
 
 @grader.check("predict-hidden-networks", exercise="predict")
@@ -1059,7 +1301,11 @@ def predict_hidden(sub: Submission, ctx: Context) -> None:
         context = f"hidden size {hidden}, a batch of {n} samples"
         got = labels_of(run(sub, net, "predict", X), f"predict(X) ({context})", n)
         expected = reference.predict(X).astype(float)
-        require_labels(sub, net, X, got, reference.forward(X), expected, context)
+        try:
+            require_labels(sub, net, X, got, reference.forward(X), expected, context)
+        except CheckFailure:
+            predict_figure(ctx, got, params, X, context)
+            raise
 
 
 @grader.check("predict-integer-labels", exercise="predict")
@@ -1153,7 +1399,7 @@ def check_training(
     losses = losses_of(called, what, epochs)
     # lenient shapes: a gradient of the wrong shape (db1 with keepdims) reshapes b1 in the
     # update; gradients-contract reports it once
-    got = read_params(sub, net, hidden, f"params after {what}", strict=False)
+    after = sub.get(net, "params")
 
     def reference_grads(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return dict(reference_network(ctx, p).gradients(X, y))
@@ -1164,32 +1410,40 @@ def check_training(
 
     tol = ctx.analytic
     path = descend(params, reference_grads, lr, epochs)
-    if not matches(flat(got), flat(path[-1]), tol):
-        try:
-            own = descend(params, own_grads, lr, epochs)
-        except (StudentError, CheckFailure):
-            own = None  # gradients is broken: compare with the reference alone
-        if own is not None and matches(flat(got), flat(own[-1]), tol):
-            path = own
-        else:
-            mistakes = {
-                "train_ascent": descend(params, reference_grads, -lr, epochs)[-1],
-                "train_ignores_lr": descend(params, reference_grads, 0.5, epochs)[-1],
-                "train_update_negated": descend(params, reference_grads, lr, epochs, -1.0)[-1],
-            }
-            context = f"{what} from {start}, compared with {steps} of p = p - lr * grad"
-            require_close_dict(got, path[-1], "params", tol, context, mistakes)
+    try:
+        got = as_params(after, f"params after {what}", hidden, strict=False)
+        if not close(flat(got), flat(path[-1]), tol):
+            try:
+                own = descend(params, own_grads, lr, epochs)
+            except (StudentError, CheckFailure):
+                own = None  # gradients is broken: compare with the reference alone
+            if own is not None and close(flat(got), flat(own[-1]), tol):
+                path = own
+            else:
+                mistakes = {
+                    "train_ascent": descend(params, reference_grads, -lr, epochs)[-1],
+                    "train_ignores_lr": descend(params, reference_grads, 0.5, epochs)[-1],
+                    "train_update_negated": descend(params, reference_grads, lr, epochs, -1.0)[-1],
+                }
+                context = f"{what} from {start}, compared with {steps} of p = p - lr * grad"
+                failure = mismatch_params(got, path[-1], "params", tol, mistakes=mistakes)
+                raise_in_context(failure, context)
+    except CheckFailure:
+        training_figures(sub, ctx, params, path, (X, y, lr), what, after, losses)
+        raise
     # one loss per epoch, before (or after) that epoch's update, by your loss or the reference's
     reference = [reference_network(ctx, p).loss(X, y) for p in path]
     candidates = [np.array(reference[:-1]), np.array(reference[1:])]
-    if not any(matches(losses, c, tol) for c in candidates):
+    if not any(close(losses, c, tol) for c in candidates):
         own_losses = []
         for p in path:
             probe = make_network(sub, p)
             own_losses.append(as_float(run(sub, probe, "loss", X, y), "loss(X, y)"))
         candidates = [np.array(own_losses[:-1]), np.array(own_losses[1:])]
-        if not any(matches(losses, c, tol) for c in candidates):
+        if not any(close(losses, c, tol) for c in candidates):
             failure = mismatch(losses, candidates[0], "losses", tol)
+            if failure is not None:
+                loss_curves_against(ctx, what, losses, candidates[0])
             raise_in_context(failure, f"{what} from {start}: the losses it returned")
 
 
@@ -1214,6 +1468,7 @@ DEFAULT_LR, DEFAULT_EPOCHS = 0.5, 5000
 # reproduces the first losses
 OTHER_LRS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.25, 0.3, 1.0, 2.0)
 FIRST = 3  # losses compared at the start of a defaults run
+EARLY = 200  # epochs drawn when train-defaults fails with 5000 losses
 
 
 def first_losses(
@@ -1234,6 +1489,16 @@ def train_defaults(sub: Submission, ctx: Context) -> None:
     what = "train(X, y) with its defaults, from the documented weights on the XOR data"
     net = make_network(sub, FIXED)
     called = run(sub, net, "train", X_XOR.copy(), Y_XOR.copy(), shown=what)
+    try:
+        check_defaults(sub, ctx, called, what)
+    except CheckFailure:
+        defaults_figure(ctx, called)
+        raise
+
+
+def check_defaults(sub: Submission, ctx: Context, called: Any, what: str) -> None:
+    """What train(X, y) returned from the documented weights: 5000 losses, the first ones
+    those of gradient descent with lr = 0.5 (else a CheckFailure)."""
     count = len(called) if isinstance(called, list | tuple | np.ndarray) and np.ndim(called) else 0
     if count and count != DEFAULT_EPOCHS:
         # the default is to blame only if train honours an explicit epochs
@@ -1268,7 +1533,7 @@ def train_defaults(sub: Submission, ctx: Context) -> None:
                 candidates = first_losses(ctx, FIXED, gradient, loss, lr)
             except (StudentError, CheckFailure):
                 continue
-            if any(matches(losses, c, tol) for c in candidates):
+            if any(close(losses, c, tol) for c in candidates):
                 return True
         return False
 
@@ -1287,6 +1552,28 @@ def train_defaults(sub: Submission, ctx: Context) -> None:
         return
     failure.hint = "train_default_lr" if any(reproduced(lr) for lr in OTHER_LRS) else None
     raise_in_context(failure, f"{what}, compared with gradient descent with lr=0.5")
+
+
+def defaults_figure(ctx: Context, called: Any) -> None:
+    """The losses train(X, y) returned against the reference's with lr = 0.5 from the
+    documented weights: all of them when there are not 5000 (thinned alike), else the
+    first EARLY epochs, where another learning rate shows."""
+    try:
+        count = np.asarray(called, dtype=np.float64).size
+    except (TypeError, ValueError):
+        return  # not numbers: the check says what train returned
+    early = count == DEFAULT_EPOCHS
+
+    def build() -> Built:
+        losses = np.asarray(called, dtype=np.float64).reshape(-1)
+        reference = np.asarray(reference_network(ctx, FIXED).train(X_XOR.copy(), Y_XOR.copy()))
+        if early:
+            losses, reference = losses[:EARLY], reference[:EARLY]
+        return curves({"yours": losses, "reference": reference}, "epoch", "loss")
+
+    shown = f"the first {EARLY} losses" if early else "the losses"
+    title = f"{shown} train(X, y) returned with its defaults, against lr=0.5 and 5000 epochs"
+    ctx.figure_of(title, build)
 
 
 def describe_seed(ctx: Context, seed: int, trained: Any) -> tuple[bool, str]:

@@ -8,6 +8,13 @@ import numpy as np
 def numerical_gradient(
     f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5
 ) -> np.ndarray:
+    """Central-difference gradient of the scalar function ``f`` at ``x``.
+
+    ``x`` is an array of any shape (a vector, a matrix, ...). Entry ``i`` of the
+    result is ``(f(x + h e_i) - f(x - h e_i)) / (2 * h)``, one coordinate at a
+    time, with the step ``h`` the caller gives (default ``1e-5``). Returns a float
+    array of ``x``'s shape. ``x`` is unchanged afterwards.
+    """
     x = np.array(x, dtype=np.float64)  # our own copy: the caller's x is never touched
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
@@ -29,6 +36,11 @@ def business_profit(
     price_sensitivity: float,
     ad_effect: float,
 ) -> float:
+    """Profit from a price and an ad spend, ``params = [price, ad_spend]``.
+
+    ``units = base_demand - price_sensitivity * price + ad_effect * sqrt(ad_spend)``;
+    returns the float ``(price - unit_cost) * units - ad_spend``.
+    """
     price, ad_spend = params
     # units = a - s p + e sqrt(ad);  profit = (p - c) units - ad
     units = base_demand - price_sensitivity * price + ad_effect * np.sqrt(ad_spend)
@@ -42,6 +54,11 @@ def business_profit_gradient(
     price_sensitivity: float,
     ad_effect: float,
 ) -> np.ndarray:
+    """The analytic gradient of ``business_profit`` with respect to ``params = [price, ad_spend]``.
+
+    Same arguments as ``business_profit``; returns a float array of shape ``(2,)``:
+    the derivative with respect to the price, then with respect to the ad spend.
+    """
     price, ad_spend = params
     units = base_demand - price_sensitivity * price + ad_effect * np.sqrt(ad_spend)
     # d/dp = units + (p - c)(-s)
@@ -58,6 +75,12 @@ def gradient_ascent(
     max_steps: int = 10000,
     tol: float = 1e-8,
 ) -> np.ndarray:
+    """Gradient ascent from ``x0``: repeat ``x = x + lr * grad_fn(x)``.
+
+    Stops when ``norm(grad_fn(x)) < tol``, tested before each step, or after
+    ``max_steps`` steps, whichever comes first. Returns the final ``x`` (a float
+    array of ``x0``'s shape); ``x0`` is left unchanged.
+    """
     x = np.array(x0, dtype=np.float64)
     for _ in range(max_steps):
         g = np.asarray(grad_fn(x), dtype=np.float64)
@@ -68,6 +91,11 @@ def gradient_ascent(
 
 
 def directional_derivative(grad: np.ndarray, direction: np.ndarray) -> float:
+    """The rate of change along ``direction``: ``grad · direction / norm(direction)``.
+
+    ``grad`` is a gradient and ``direction`` a nonzero vector of the same shape, not
+    necessarily of unit length. Returns a float.
+    """
     grad = np.asarray(grad, dtype=np.float64)
     u = np.asarray(direction, dtype=np.float64)
     # D_u f = grad f . u / |u|
@@ -77,6 +105,12 @@ def directional_derivative(grad: np.ndarray, direction: np.ndarray) -> float:
 def numerical_jacobian(
     f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, h: float = 1e-5
 ) -> np.ndarray:
+    """*Going deeper.* The Jacobian of ``f: R^n -> R^m`` at ``x``, by central differences.
+
+    Returns the ``(m, n)`` matrix whose entry ``(i, j)`` is the derivative of output
+    ``i`` with respect to input ``j``: column ``j`` is
+    ``(f(x + h e_j) - f(x - h e_j)) / (2 * h)`` (default ``h=1e-5``).
+    """
     x = np.array(x, dtype=np.float64)
     columns = []
     for j in range(x.size):
@@ -92,6 +126,11 @@ def numerical_jacobian(
 def numerical_hessian(
     f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-4
 ) -> np.ndarray:
+    """*Going deeper.* The Hessian of the scalar function ``f`` at ``x``, by central differences.
+
+    Returns the ``(n, n)`` symmetric matrix of second derivatives
+    ``d2f / (dx_i dx_j)``, where ``n = x.size`` (default step ``h=1e-4``).
+    """
     x = np.array(x, dtype=np.float64)
     n = x.size
     E = (np.eye(n) * h).reshape(n, *x.shape)  # E[i] = h e_i, shaped like x

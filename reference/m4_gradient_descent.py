@@ -12,6 +12,13 @@ def gradient_descent(
     max_iters: int = 10000,
     tol: float = 1e-6,
 ) -> tuple[np.ndarray, int]:
+    """Gradient descent from ``x0``: repeat ``x = x - lr * grad_fn(x)``.
+
+    Stops when ``norm(grad_fn(x)) < tol``, tested before each step, or after
+    ``max_iters`` steps. Returns ``(x, n_steps)``: the final ``x`` (a float array of
+    ``x0``'s shape) and the number of steps taken, an int (0 when ``x0`` is already
+    flat). ``x0`` is left unchanged.
+    """
     x = np.array(x0, dtype=np.float64)
     n_steps = 0
     while n_steps < max_iters:
@@ -24,6 +31,12 @@ def gradient_descent(
 
 
 def max_stable_learning_rate(A: np.ndarray) -> float:
+    """The largest learning rate at which gradient descent on ``f(x) = 0.5 * x @ A @ x`` converges.
+
+    ``A`` is symmetric positive-definite (and left unchanged). Returns the supremum
+    of the learning rates for which gradient descent converges,
+    ``2 / (largest eigenvalue of A)``, as a float.
+    """
     # f = x^T A x / 2: x <- (I - lr A) x converges iff |1 - lr lambda| < 1 for every
     # eigenvalue lambda, i.e. lr < 2 / lambda_max
     return float(2 / np.linalg.eigvalsh(A).max())
@@ -32,6 +45,13 @@ def max_stable_learning_rate(A: np.ndarray) -> float:
 def train_linear_regression(
     X: np.ndarray, y: np.ndarray, lr: float = 0.1, epochs: int = 1000
 ) -> tuple[np.ndarray, float, list[float]]:
+    """Full-batch gradient descent on ``mean((X @ w + b - y) ** 2)`` from ``w = 0``, ``b = 0``.
+
+    ``X`` is ``(N, D)`` and ``y`` is ``(N,)``; ``epochs`` updates with learning rate
+    ``lr``. Returns ``(w, b, losses)``: ``w`` of shape ``(D,)``, the float ``b``, and the
+    list ``losses`` where ``losses[i]`` is the loss before update ``i``
+    (``len(losses) == epochs``).
+    """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     N, D = X.shape

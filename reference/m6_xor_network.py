@@ -1,16 +1,26 @@
-"""The final project: a 2-H-1 tanh/sigmoid network learning XOR by full-batch gradient descent."""
+"""The final project: a 2-H-1 tanh/sigmoid network learning XOR by full-batch gradient descent.
+
+The final project may import only NumPy and the standard library; no PyTorch,
+TensorFlow, JAX, autograd or scikit-learn.
+"""
 
 import numpy as np
 
 
 def sigmoid(Z: np.ndarray) -> np.ndarray:
+    """The logistic function, elementwise (a helper, not a contract name)."""
     # s(Z) = 1 / (1 + exp(-Z)), written with exp(-|Z|) so it never overflows
     e = np.exp(-np.abs(Z))
     return np.where(Z >= 0, 1 / (1 + e), e / (1 + e))
 
 
 class XORNetwork:
-    """H = tanh(X W1 + b1), out = sigmoid(H W2 + b2), trained on mean binary cross-entropy."""
+    """A 2-``hidden_size``-1 network: ``H = tanh(X @ W1 + b1)``, ``out = sigmoid(H @ W2 + b2)``.
+
+    Random initial weights from ``np.random.default_rng(seed)``. The parameters live
+    in the dict attribute ``params``: ``W1 (2, H)``, ``b1 (H,)``, ``W2 (H, 1)`` and
+    ``b2 (1,)``, with ``H = hidden_size``; the grader may read and replace it.
+    """
 
     def __init__(self, hidden_size: int = 4, seed: int = 0) -> None:
         rng = np.random.default_rng(seed)
@@ -24,16 +34,25 @@ class XORNetwork:
         }
 
     def forward(self, X: np.ndarray) -> np.ndarray:
+        """Probabilities for a batch ``X`` of shape ``(N, 2)``: shape ``(N, 1)``."""
         p = self.params
         H = np.tanh(X @ p["W1"] + p["b1"])
         return sigmoid(H @ p["W2"] + p["b2"])
 
     def loss(self, X: np.ndarray, y: np.ndarray) -> float:
+        """Mean binary cross-entropy of ``forward(X)`` against the labels ``y``, a float.
+
+        ``y`` holds 0 or 1, shape ``(N, 1)``.
+        """
         out = np.clip(self.forward(X), 1e-12, 1 - 1e-12)  # keep log() finite
         # BCE = -mean(y log(out) + (1 - y) log(1 - out))
         return float(-np.mean(y * np.log(out) + (1 - y) * np.log(1 - out)))
 
     def gradients(self, X: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+        """Gradients of ``loss(X, y)`` with respect to each entry of ``params``.
+
+        A dict with the keys of ``params``, each gradient of its parameter's shape.
+        """
         p = self.params
         N = X.shape[0]
         # forward
@@ -53,6 +72,10 @@ class XORNetwork:
     def train(
         self, X: np.ndarray, y: np.ndarray, lr: float = 0.5, epochs: int = 5000
     ) -> list[float]:
+        """Full-batch gradient descent on ``loss``: ``epochs`` updates with learning rate ``lr``.
+
+        Returns the list of losses, one per epoch.
+        """
         losses = []
         for _ in range(epochs):
             losses.append(self.loss(X, y))  # the loss before this epoch's update
@@ -62,4 +85,5 @@ class XORNetwork:
         return losses
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Class labels 0 or 1 for a batch ``X``: shape ``(N, 1)``, integer dtype."""
         return (self.forward(X) > 0.5).astype(np.int64)  # class 1 when P(y = 1 | x) > 0.5

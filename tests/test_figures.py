@@ -1,15 +1,17 @@
 """The graders' figure data (docs/figures.md), graded through real worker processes.
 
-For a few modules, the solution and one wrong corpus file: the checks of the table
-in docs/figures.md record the expected kinds of figure (whether they pass or fail),
-the data has the documented form, a hidden check's figures are for the instructor
-unless revealed, and the whole result still serialises to JSON and back.
+The modules of docs/figures.md's table draw pictures: their solution shows one in a
+public check, and a wrong corpus file shows one in a failed check; the other modules
+draw none. Which check draws which kind is the graders' choice, not listed here. Every
+figure has the documented form of its kind, a hidden check's figures are for the
+instructor unless revealed, and the whole result still serialises to JSON and back.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 from typing import Any
 
 import pytest
@@ -19,96 +21,29 @@ from calcgrade.config import Course, CourseSpec, load_course
 from calcgrade.results import Figure, ModuleResult
 from calcgrade.runner import Options, grade_file
 
-from .conftest import CORPUS, ROOT, failures
+from .conftest import CORPUS, ROOT, corpus_submission, failures
 
 pytestmark = pytest.mark.slow
 
 PATH_POINTS = 210  # paths and curves are thinned to about 200 points
 GRID_SIDE = 50  # contour and probability grids are about 40 x 40 and 30 x 30
 
-# Per module, for the solution: the checks that record figures, and the kinds they record.
-# Every other check records none.
-SOLUTION_FIGURES: dict[str, dict[str, set[str]]] = {
-    "m2_gradients": {
-        "gradient-ascent-course-example": {"path"},
-        "gradient-ascent-hidden-steps": {"path"},
-        "gradient-ascent-stopping-rule": {"path"},
-    },
-    "m3_chain_rule": {
-        check: {"heatmap"}
-        for check in (
-            "linear-backward-course-example",
-            "linear-backward-hidden-batches",
-            "linear-backward-gradient-check",
-            "sigmoid-backward-course-example",
-            "sigmoid-backward-hidden",
-            "sigmoid-backward-gradient-check",
-            "tanh-backward-course-example",
-            "tanh-backward-hidden",
-            "tanh-backward-any-shape",
-            "relu-backward-course-example",
-            "relu-backward-at-zero",
-            "relu-backward-hidden",
-            "relu-backward-gradient-check",
-            "mlp-course-example",
-            "mlp-hidden-networks",
-            "mlp-gradient-check",
-        )
-    },
-    "m4_gradient_descent": {
-        "gd-course-example": {"path"},  # x has 1 entry: the path of (x, f(x))
-        "gd-already-flat": {"path"},
-        "gd-hidden-iterates": {"curves"},  # more than 2 entries: f along the runs
-        "gd-hidden-stops-on-tol": {"curves"},
-        "gd-hidden-max-iters": {"curves", "path"},  # one run in 2 variables, over contours
-        "gd-hidden-already-flat": {"curves"},
-        "linreg-course-example": {"curves"},
-        "linreg-contract": {"curves"},
-        "linreg-hidden-epochs": {"curves"},
-        "linreg-hidden-converges": {"curves"},
-    },
-    "m5_optimization": {
-        "run-optimizer-course-example": {"path"},
-        "run-optimizer-hidden-functions": {"path"},
-        "run-optimizer-array-x0": {"curves"},  # x0 not 2-D: the loss along the runs
-        "compare-optimizers-course-example": {"curves"},
-        "compare-optimizers-hidden": {"curves"},
-    },
-    "m6_xor_network": {
-        "gradients-course-example": {"heatmap"},
-        "gradients-match-own-loss": {"heatmap"},
-        "train-learns-xor": {"curves", "boundary"},
-    },
-}
-
-# Per module, one wrong corpus file and checks it fails that must still record figures.
-WRONG_FIGURES: dict[str, tuple[str, dict[str, set[str]]]] = {
-    "m2_gradients": (
-        "ascent_wrong_sign",
-        {"gradient-ascent-course-example": {"path"}, "gradient-ascent-hidden-steps": {"path"}},
-    ),
-    "m3_chain_rule": (
-        "missing_tanh_chain",
-        {"mlp-course-example": {"heatmap"}, "mlp-gradient-check": {"heatmap"}},
-    ),
-    "m4_gradient_descent": (
-        "stop_test_after_step",
-        {"gd-course-example": {"path"}, "gd-hidden-stops-on-tol": {"curves"}},
-    ),
-    "m5_optimization": (
-        "trajectory_without_x0",
-        {"run-optimizer-course-example": {"path"}, "run-optimizer-hidden-functions": {"path"}},
-    ),
-    "m6_xor_network": ("does_not_learn", {"train-learns-xor": {"curves", "boundary"}}),
+# The modules whose checks draw pictures (docs/figures.md, "Which checks record figures"),
+# and for each one wrong corpus file whose failed public checks must show one. Which
+# checks draw which kinds is not listed here: adding a picture to a check breaks no test.
+PICTURED = {
+    "m2_gradients": "ascent_wrong_sign",
+    "m3_chain_rule": "missing_tanh_chain",
+    "m4_gradient_descent": "stop_test_after_step",
+    "m5_optimization": "trajectory_without_x0",
+    "m6_xor_network": "does_not_learn",
 }
 
 # Figures revealed in a hidden check: they show only the student's own network on the
 # public XOR data.
 REVEALED = {("m6_xor_network", "train-learns-xor")}
 
-CASES = [(module, "solution") for module in SOLUTION_FIGURES] + [
-    (module, name) for module, (name, _) in WRONG_FIGURES.items()
-]
+CASES = [(module, "solution") for module in PICTURED] + list(PICTURED.items())
 
 
 @functools.cache
@@ -121,7 +56,7 @@ def graded(module: str, name: str) -> ModuleResult:
     path = (
         ROOT / "solutions" / f"{module}.py"
         if name == "solution"
-        else CORPUS / module / f"{name}.py"
+        else corpus_submission(CORPUS / module / f"{name}.py")
     )
     return grade_file(course(), module, path, Options())
 
@@ -229,21 +164,36 @@ def check_figure(figure: Figure, what: str) -> None:
 # -- the tests ----------------------------------------------------------------------------
 
 
+def documented_modules() -> set[str]:
+    """The modules named in docs/figures.md's table of the checks that record figures."""
+    text = (ROOT / "docs" / "figures.md").read_text()
+    table = text.split("Which checks record figures", 1)[1]
+    return set(re.findall(r"^\| (m\d_\w+) \|", table, flags=re.MULTILINE))
+
+
+def test_the_documented_modules_are_the_pictured_ones() -> None:
+    assert documented_modules() == set(PICTURED)
+
+
+@pytest.mark.parametrize("module", sorted(set(course().spec.modules) - set(PICTURED)))
+def test_modules_without_pictures_record_none(module: str) -> None:
+    result = graded(module, "solution")
+    assert result.score == result.max_score, failures(result)
+    assert not [check.id for check in result.checks if check.figures]
+
+
 @pytest.mark.parametrize(("module", "name"), CASES, ids=[f"{m}/{n}" for m, n in CASES])
 def test_figures_are_recorded_as_documented(module: str, name: str) -> None:
     result = graded(module, name)
-    kinds = {check.id: {figure.kind for figure in check.figures} for check in result.checks}
     if name == "solution":
         assert result.score == result.max_score, failures(result)
-        recorded = {check: found for check, found in kinds.items() if found}
-        assert recorded == SOLUTION_FIGURES[module]
+        public = [c for c in result.checks if c.visibility == "public" and c.figures]
+        assert public, f"{module}: no public check of the solution records a figure"
     else:
-        status = {check.id: check.status for check in result.checks}
-        for check_id, expected in WRONG_FIGURES[module][1].items():
-            assert status[check_id] == "failed", (check_id, failures(result))
-            assert kinds[check_id] == expected, (check_id, kinds[check_id])
-        for check_id, found in kinds.items():  # never a kind the table does not list
-            assert found <= SOLUTION_FIGURES[module].get(check_id, set()), (check_id, found)
+        failed = [c for c in result.checks if c.status == "failed"]
+        assert failed, failures(result)
+        shown = [c for c in failed if any(f.audience == "everyone" for f in c.figures)]
+        assert shown, f"{module}/{name}: no failed check shows the student a figure"
     for check in result.checks:
         for figure in check.figures:
             check_figure(figure, f"{module}/{check.id}")

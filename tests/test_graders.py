@@ -1,12 +1,14 @@
 """Every grader against the solutions, the stubs and the corpus of student submissions.
 
-The corpus (tests/submissions/<module>/*.py) was written from CURRICULUM.md
-alone: each file is either correct (full marks) or holds one common mistake,
-which must lose points on the named exercise, and only there, with its hint.
+The corpus (tests/submissions/<module>/*.py) was written from the course contract
+alone (docs/contract.md): each file is either correct (full marks) or holds one
+common mistake, which must lose points on the named exercise, and only there, with
+its hint.
 """
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,17 @@ import pytest
 from calcgrade.config import Course
 from calcgrade.runner import load_grader
 
-from .conftest import CORPUS, ROOT, expectation, failures, grade
+from .conftest import (
+    CORPUS,
+    ROOT,
+    bound_names,
+    corpus_submission,
+    expectation,
+    failures,
+    grade,
+    merged_source,
+    solution,
+)
 
 MODULES = [
     "m0_readiness",
@@ -27,69 +39,28 @@ MODULES = [
 ]
 CORPUS_FILES = sorted(CORPUS.glob("m*/*.py"))
 
-# Each common mistake of CURRICULUM.md and the hint a grader gives for it.
-CURRICULUM_MISTAKES = {
-    "m0_readiness": ["slope_vertical_no_error", "dot_length_mismatch"],
-    "m1_derivatives": [
-        "forward_difference",
-        "precedence_slip",
-        "derivative_missing_cost",
-        "derivative_sign",
-        "optimal_price_minimum",
-        "optimal_price_interval",
-    ],
-    "m2_gradients": [
-        "all_coordinates_at_once",
-        "input_mutated",
-        "one_d_only",
-        "components_swapped",
-        "ascent_wrong_sign",
-    ],
-    "m3_chain_rule": [
-        "dW_transposed",
-        "db_not_summed",
-        "db_averaged",
-        "derivative_of_activation",
-        "relu_mask_on_output_grad",
-        "mse_missing_factor_2",
-        "mse_missing_1_over_n",
-        "missing_tanh_chain",
-    ],
-    "m4_gradient_descent": [
-        "stop_test_after_step",
-        "off_by_one_steps",
-        "losses_after_update",
-        "lambda_min",
-        "one_over_lambda_max",
-    ],
-    "m5_optimization": [
-        "momentum_dampening",
-        "adam_no_bias_correction",
-        "t_per_key",
-        "t_never_incremented",
-        "eps_placement",
-        "state_shared_across_keys",
-        "trajectory_without_x0",
-    ],
-    "m6_xor_network": [
-        "forbidden_import",
-        "output_derivative_double_counted",
-        "predict_probabilities",
-        "gradients_summed",
-        "does_not_learn",
-    ],
-}
-
 
 @pytest.mark.parametrize("module", MODULES)
-def test_every_curriculum_mistake_has_a_hint_and_a_corpus_case(module: str, course: Course) -> None:
+def test_every_listed_mistake_has_a_hint_and_a_corpus_case(module: str, course: Course) -> None:
+    """The common mistakes of course_config.yml (docs/contract.md): each has a hint in
+    the module's grader and a corpus case that loses points on that exercise with it."""
     if module not in course.spec.modules:
         pytest.skip(f"{module} is not graded yet")
     grader = load_grader(course, module)
-    cases = {expectation(path).hint for path in (CORPUS / module).glob("*.py")}
-    for mistake in CURRICULUM_MISTAKES[module]:
+    cases = {
+        (case.exercise, case.hint)
+        for case in map(expectation, (CORPUS / module).glob("*.py"))
+        if not case.full_marks
+    }
+    listed = [
+        (exercise, mistake)
+        for exercise, spec in course.module(module).exercises.items()
+        for mistake in spec.mistakes
+    ]
+    assert listed, f"{module}: course_config.yml lists no common mistakes"
+    for exercise, mistake in listed:
         assert mistake in grader.hints, f"{module}: no hint for {mistake}"
-        assert mistake in cases, f"{module}: no corpus case for {mistake}"
+        assert (exercise, mistake) in cases, f"{module}: no corpus case of {exercise} {mistake}"
 
 
 @pytest.mark.slow
@@ -117,12 +88,12 @@ def test_stub_scores_zero_without_crashing(module: str, kind: str, course: Cours
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_corpus_submission_is_graded_right(path: Path, course: Course) -> None:
+def test_corpus_submission_is_graded_right(path: Path, course: Course, tmp_path: Path) -> None:
     module = path.parent.name
     if module not in course.spec.modules:
         pytest.skip(f"{module} is not graded yet")
     expect = expectation(path)
-    result = grade(course, module, path)
+    result = grade(course, module, corpus_submission(path, tmp_path))
     if expect.full_marks:
         assert result.score == result.max_score, failures(result)
         return
@@ -132,3 +103,46 @@ def test_corpus_submission_is_graded_right(path: Path, course: Course) -> None:
     assert expect.hint in hints, failures(result)
     hinted = next(c for c in result.checks if c.hint_id == expect.hint)
     assert hinted.hint and len(hinted.hint) > 20
+
+
+def definitions(statements: list[ast.stmt]) -> dict[str, str]:
+    """Name -> the dumped syntax tree of each top-level function or class."""
+    return {
+        s.name: ast.dump(s)
+        for s in statements
+        if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    }
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_corpus_holds_only_mistaken_code_and_merges_to_the_whole_contract(
+    module: str, course: Course
+) -> None:
+    """The rule of the corpus: a file holds only the code that differs from the solution
+    (no definition with the solution's syntax tree), and the solution supplies the rest,
+    so every file stands for a submission that defines every contract name, including
+    one the solution gains later."""
+    if module not in course.spec.modules:
+        pytest.skip(f"{module} is not graded yet")
+    theirs = definitions(list(solution(module).bindings))
+    contract = list(course.spec.modules[module].exercises)
+    for path in sorted((CORPUS / module).glob("*.py")):
+        tree = ast.parse(path.read_text())
+        copied = [name for name, dump in definitions(tree.body).items() if theirs.get(name) == dump]
+        assert not copied, f"{path.name}: {copied} are the solution's own: leave them out"
+        merged = ast.parse(merged_source(module, path.read_text())).body
+        methods = {
+            item.name
+            for node in merged
+            if isinstance(node, ast.ClassDef)
+            for item in node.body
+            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+        }
+        missing = set(contract) - bound_names(merged) - methods
+        assert not missing, f"{path.name}: merged, it does not define {sorted(missing)}"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_a_file_that_defines_the_whole_contract_is_graded_as_it_is(module: str) -> None:
+    text = (ROOT / "solutions" / f"{module}.py").read_text()
+    assert merged_source(module, text) == text

@@ -18,12 +18,14 @@ import pytest
 from click.testing import CliRunner
 
 from calcgrade import gradescope as gs
+from calcgrade.cli import cli
 from calcgrade.config import Course, load_course
+from calcgrade.course_version import module_version
 from calcgrade.gradescope_cli import gradescope
 from calcgrade.results import CheckResult, ModuleResult, summarise
 from calcgrade.runner import Options, grade_file
 
-from .conftest import CORPUS, ROOT
+from .conftest import CORPUS, ROOT, corpus_submission
 
 TINY = ROOT / "tests" / "fixtures" / "tiny_course"
 HINT = "You cubed x; square it instead: x ** 2."
@@ -537,7 +539,7 @@ def test_run_autograder_explains_lost_points_and_keeps_hidden_details(
 ) -> None:
     root = tmp_path / "autograder"
     unpack(m1_zip, root)
-    submission = CORPUS / "m1_derivatives" / "forward_difference.py"
+    submission = corpus_submission(CORPUS / "m1_derivatives" / "forward_difference.py", tmp_path)
     shutil.copy(submission, root / "submission")
     document = run_autograder(root, CALCGRADE_ISOLATION="basic")
     assert document["score"] == 14.0
@@ -594,3 +596,65 @@ def test_run_autograder_leaves_no_results_when_calcgrade_cannot_run(
     )
     assert completed.returncode == 3  # Gradescope reports an autograder failure: ungraded
     assert not (root / "results" / "results.json").exists()
+
+
+# the version results carry: the same from Gradescope and from `calcgrade check`
+
+
+def test_the_zip_s_course_gives_the_module_the_version_of_the_full_course(
+    tmp_path: Path, m1_zip: Path
+) -> None:
+    with zipfile.ZipFile(m1_zip) as archive:
+        archive.extractall(tmp_path)
+    shipped = load_course(tmp_path / gs.COURSE_FOLDER)
+    full = load_course(ROOT / "course_config.yml")
+    assert shipped.version != full.version  # the zip holds one module's notebook only
+    assert module_version(shipped, "m1_derivatives") == module_version(full, "m1_derivatives")
+    assert module_version(full, "m1_derivatives").startswith(f"{full.spec.version}+")
+    readme = (tmp_path / "README.md").read_text()
+    assert f"version of m1_derivatives, {module_version(full, 'm1_derivatives')}," in readme
+
+
+def test_a_module_s_version_changes_with_its_own_files_only(tmp_path: Path) -> None:
+    for folder in ("graders", "reference"):
+        (tmp_path / folder).mkdir()
+        for file in (TINY / folder).glob("*.py"):
+            (tmp_path / folder / file.name).write_text(file.read_text())
+            (tmp_path / folder / "t2_cubes.py").write_text(file.read_text())
+    config = (TINY / "course_config.yml").read_text()
+    module = config[config.index("  t1_squares:") :].replace("t1_squares", "t2_cubes")
+    (tmp_path / "course_config.yml").write_text(config + module)
+    before = load_course(tmp_path)
+    versions = {m: module_version(before, m) for m in ("t1_squares", "t2_cubes")}
+    assert len(set(versions.values())) == 2  # the module's name and section differ
+    grader = tmp_path / "graders" / "t2_cubes.py"
+    grader.write_text(grader.read_text() + "\n# changed\n")
+    after = load_course(tmp_path)
+    assert after.version != before.version
+    assert module_version(after, "t1_squares") == versions["t1_squares"]
+    assert module_version(after, "t2_cubes") != versions["t2_cubes"]
+    config_path = tmp_path / "course_config.yml"
+    config_path.write_text(config_path.read_text().replace("{points: 1}", "{points: 3}", 1))
+    reweighted = load_course(tmp_path)
+    assert module_version(reweighted, "t1_squares") != versions["t1_squares"]
+
+
+@pytest.mark.slow
+def test_results_json_and_calcgrade_check_carry_the_same_version(
+    tmp_path: Path, m1_zip: Path
+) -> None:
+    root = tmp_path / "autograder"
+    unpack(m1_zip, root)
+    solution = ROOT / "solutions" / "m1_derivatives.py"
+    shutil.copy(solution, root / "submission")
+    document = run_autograder(root, CALCGRADE_ISOLATION="basic")
+    checked = CliRunner().invoke(
+        cli,
+        ["check", str(solution), "--json", "--isolation", "basic", "--course", str(ROOT)],
+        catch_exceptions=False,
+    )
+    assert checked.exit_code == 0, checked.output
+    local = json.loads(checked.output)
+    version = document["extra_data"]["calcgrade"]["course_version"]
+    assert local["course_version"] == version
+    assert version == module_version(load_course(ROOT / "course_config.yml"), "m1_derivatives")

@@ -27,13 +27,13 @@ from calcgrade.config import Course
 from calcgrade.html_report import student_page
 from calcgrade.results import CheckResult, Figure, ModuleResult, summarise
 
-from .conftest import CORPUS, ROOT, grade
+from .conftest import CORPUS, ROOT, corpus_submission, grade
 from .test_html_report import EXAMPLES
 
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = ROOT / "tests" / "artifacts" / "browser"
-WRONG_M2 = CORPUS / "m2_gradients" / "ascent_wrong_sign.py"
+WRONG_M2 = corpus_submission(CORPUS / "m2_gradients" / "ascent_wrong_sign.py")
 CONSOLE = re.compile(r":CONSOLE[(:]|Uncaught|Content Security Policy")
 
 
@@ -184,7 +184,8 @@ def test_a_batch_s_class_report_and_feedback(chromium: str, tmp_path: Path) -> N
     folder = tmp_path / "class"
     for name in ("correct", "ascent_wrong_sign", "one_d_only", "components_swapped"):
         (folder / name).mkdir(parents=True)
-        shutil.copy(CORPUS / "m2_gradients" / f"{name}.py", folder / name / "m2_gradients.py")
+        merged = corpus_submission(CORPUS / "m2_gradients" / f"{name}.py", tmp_path)
+        shutil.copy(merged, folder / name / "m2_gradients.py")
     (folder / "stray.txt").write_text("?")
     out = tmp_path / "out"
     args = ["grade", str(folder), "-m", "m2_gradients", "--out", str(out), "-j", "2"]

@@ -32,6 +32,7 @@ from calcgrade.cli import cli
 from calcgrade.config import Course
 from calcgrade.nbgrader_course import (
     NbgraderError,
+    describe_update,
     exercise_points,
     grade_id_for,
     init,
@@ -243,6 +244,117 @@ def test_init_lays_out_the_course_and_keeps_what_changed(tmp_path: Path) -> None
     assert not is_nbgrader_course(tmp_path)  # no submitted/ yet
     (tmp_path / "submitted").mkdir()
     assert is_nbgrader_course(tmp_path)
+
+
+# -- grading what was released -------------------------------------------------------------
+
+
+def graded_result(course: Course, failed: str) -> ModuleResult:
+    """A result of every check of the course's m1, those of exercise ``failed`` failed."""
+    checks = tuple(
+        CheckResult(
+            check_id,
+            exercise,
+            0.0 if exercise == failed else spec.points,
+            spec.points,
+            "failed" if exercise == failed else "passed",
+            "ok",
+        )
+        for exercise, exercise_spec in course.module(MODULE).exercises.items()
+        for check_id, spec in exercise_spec.checks.items()
+    )
+    score = sum(check.score for check in checks)
+    total = sum(check.max_score for check in checks)
+    return ModuleResult(MODULE, score, total, "basic", checks, exercises=summarise(checks))
+
+
+def released_before_optimal_price(course_dir: Path, replaced_by: str | None = None) -> Path:
+    """`calcgrade nbgrader init` for m1, and a release/ notebook without optimal_price's
+    test cell (or with one for the exercise ``replaced_by`` in its place); its path."""
+    made = CliRunner().invoke(
+        nbgrader_group,
+        ["init", str(course_dir), "-m", MODULE, "--course", str(ROOT / "course_config.yml")],
+    )
+    assert made.exit_code == 0, made.output
+    released = load(ROOT / "exercises" / f"{MODULE}.ipynb")
+    optimal = grade_id_for(MODULE, "optimal_price")
+    if replaced_by is None:
+        released.cells = [c for c in released.cells if nbgrader_meta(c).get("grade_id") != optimal]
+    for cell in released.cells:
+        if nbgrader_meta(cell).get("grade_id") == optimal:
+            cell.metadata.nbgrader["grade_id"] = grade_id_for(MODULE, replaced_by)
+            cell.source = f'check("{MODULE}", globals(), exercise="{replaced_by}")'
+    path = course_dir / "release" / MODULE / f"{MODULE}.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(released, path)
+    return path
+
+
+@pytest.mark.slow
+def test_an_exercise_added_after_the_release_is_not_charged(
+    course: Course, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The assignment was released before optimal_price was added to the course (its
+    release has no test cell for it), and it still has one for an exercise since removed."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    course_dir = tmp_path / "nbgrader-course"
+    path = released_before_optimal_price(course_dir, replaced_by="elasticity")
+
+    full = graded_result(course, failed="optimal_price")
+    assert full.score < full.max_score == 18
+    update = write_to_gradebook(course_dir, MODULE, {"alice": full})
+
+    warning = (
+        f"{MODULE}: the released assignment ({path}) and course_config.yml differ; added to "
+        "the course since the release, so not graded and not in the maximum: optimal_price; "
+        "released but no longer in the course, so calcgrade gives them no score (grade them "
+        "in the formgrader): elasticity. Students are graded on what was released."
+    )
+    assert update.warnings == (warning,)
+    assert capsys.readouterr().err == f"warning: {warning}\n"
+    assert f"  warning: {warning}" in list(describe_update(update))
+    db_url = f"sqlite:///{course_dir / 'gradebook.db'}"
+    with Gradebook(db_url, "calculus-for-machine-learning") as gradebook:
+        submission = gradebook.find_submission(MODULE, "alice")
+        assert (submission.score, submission.max_score) == (11.0, 11.0)  # 18 - optimal_price's 7
+        with pytest.raises(MissingEntry):
+            gradebook.find_grade_cell(grade_id_for(MODULE, "optimal_price"), MODULE, MODULE)
+
+    # a release that matches the course: everything graded, no warning
+    nbformat.write(load(ROOT / "exercises" / f"{MODULE}.ipynb"), path)
+    update = write_to_gradebook(course_dir, MODULE, {"alice": full})
+    assert update.warnings == () and "warning" not in capsys.readouterr().err
+    with Gradebook(db_url, "calculus-for-machine-learning") as gradebook:
+        submission = gradebook.find_submission(MODULE, "alice")
+        assert (submission.score, submission.max_score) == (11.0, 18.0)
+
+
+@pytest.mark.slow
+def test_calcgrade_grade_counts_only_what_was_released(tmp_path: Path) -> None:
+    """`calcgrade grade` on an nbgrader course folder whose release predates optimal_price:
+    its own gradebook.csv and results count only the released exercises as well."""
+    course_dir = tmp_path / "nbgrader-course"
+    released_before_optimal_price(course_dir)
+    submitted = course_dir / "submitted" / "alice" / MODULE / f"{MODULE}.ipynb"
+    submitted.parent.mkdir(parents=True)
+    submitted.write_bytes((ROOT / "solutions" / f"{MODULE}.ipynb").read_bytes())
+
+    out = tmp_path / "out"
+    args = ["grade", str(course_dir), "-m", MODULE, "--out", str(out), "--no-html"]
+    args += ["--course", str(ROOT / "course_config.yml"), "--isolation", "basic"]
+    ran = CliRunner().invoke(cli, args)
+    assert ran.exit_code == 0, ran.output
+    assert "added to the course since the release" in ran.output
+    rows = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
+    assert "optimal_price" not in rows[0]
+    assert (rows[0]["total"], rows[0]["max"]) == ("11", "11")
+    result = json.loads((out / "results" / "alice.json").read_text())
+    assert {check["exercise"] for check in result["checks"]} == {
+        "derivative",
+        "profit",
+        "profit_derivative",
+    }
 
 
 # -- a real nbgrader course ------------------------------------------------------------------

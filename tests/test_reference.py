@@ -32,7 +32,7 @@ m5 = load_reference("m5_optimization")
 m6 = load_reference("m6_xor_network")
 
 
-# -- the oracle: central finite differences in float64 (DESIGN.md, numerics policy) ------------
+# -- the oracle: central finite differences in float64 (docs/contract.md, Numerics) -------------
 
 
 def fd_gradient(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from calcgrade import (
     mismatch,
     mismatch_dict,
     mismatch_steps,
-    require_close,
+    require,
 )
 from calcgrade.config import load_course
 from calcgrade.gradebook import Row
@@ -296,7 +296,7 @@ def test_no_relation_adds_nothing() -> None:
 
 def test_a_known_mistake_keeps_its_hint_and_adds_no_relation() -> None:
     with pytest.raises(CheckFailure) as raised:
-        require_close(2.0, 1.0, "f'(x)", TIGHT, {"doubled": 2.0})
+        require(mismatch(2.0, 1.0, "f'(x)", TIGHT, mistakes={"doubled": 2.0}))
     assert raised.value.hint == "doubled" and raised.value.relation is None
     assert raised.value.message == "f'(x) is off: relative error 0.5 (wrong)"
     assert raised.value.detail == "f'(x): got 2, expected 1 (relative error 0.5, wrong)"
@@ -304,7 +304,7 @@ def test_a_known_mistake_keeps_its_hint_and_adds_no_relation() -> None:
 
 def test_without_a_known_mistake_the_relation_stays_beside_the_fallback_hint() -> None:
     with pytest.raises(CheckFailure) as raised:
-        require_close(2.0, 1.0, "f'(x)", TIGHT, {"halved": 0.5}, hint="fallback")
+        require(mismatch(2.0, 1.0, "f'(x)", TIGHT, mistakes={"halved": 0.5}, hint="fallback"))
     assert raised.value.hint == "fallback"
     assert raised.value.relation == "off by a factor 2: got = 2 * expected"
     assert raised.value.message.endswith("\n  off by a factor 2: got = 2 * expected")

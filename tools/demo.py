@@ -40,7 +40,7 @@ def main() -> int:
             f"{solution.seconds:.2f}",
         )
     console.print(summary)
-    wrong = "tests/submissions/m1_derivatives/forward_difference.py"
+    wrong = "examples/class/carol/m1_derivatives.py"  # a forward difference
     console.print(f"Try a wrong submission: .venv/bin/calcgrade check {wrong}", soft_wrap=True)
     return 0 if ok else 1
 

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .checks import CheckFailure, Context, Grader
-    from .compare import diagnose, matches, mismatch, mismatch_dict, mismatch_steps, require_close
+    from .compare import (
+        Mistakes,
+        close,
+        mismatch,
+        mismatch_dict,
+        mismatch_steps,
+        require,
+        which_mistake,
+    )
     from .config import Tolerance
     from .errors import CalcgradeError, ConfigError, GradingError, SubmissionError
     from .expect import as_array, as_dict, as_float, as_int, as_tuple, describe
@@ -45,12 +53,13 @@ _HOMES = {
     "CheckFailure": "checks",
     "Context": "checks",
     "Grader": "checks",
-    "diagnose": "compare",
-    "matches": "compare",
+    "Mistakes": "compare",
+    "close": "compare",
     "mismatch": "compare",
     "mismatch_dict": "compare",
     "mismatch_steps": "compare",
-    "require_close": "compare",
+    "require": "compare",
+    "which_mistake": "compare",
     "Use": "source_scan",
     "uses_in": "source_scan",
     "Tolerance": "config",
@@ -105,6 +114,7 @@ __all__ = [
     "Context",
     "Grader",
     "GradingError",
+    "Mistakes",
     "ModuleResult",
     "Plan",
     "Points",
@@ -126,16 +136,16 @@ __all__ = [
     "central_gradient",
     "central_gradient_of_changes",
     "check",
+    "close",
     "describe",
-    "diagnose",
-    "matches",
     "mismatch",
     "mismatch_dict",
     "mismatch_steps",
     "relative_error",
-    "require_close",
+    "require",
     "step_sizes",
     "uses_in",
+    "which_mistake",
 ]
 
 

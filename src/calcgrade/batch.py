@@ -19,7 +19,7 @@ import os
 import re
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +38,7 @@ from .html_report import (
     row_page,
     written_fingerprint,
 )
+from .nbgrader_release import as_released
 from .results import ModuleResult
 from .runner import Options, grade_batch_item, load_grader, load_reference
 from .safe_read import read_regular
@@ -154,8 +155,12 @@ class Batch:
         options: Options,
         all_modules: bool,
         html: bool = True,
+        released: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
+        """``released``: per module, the exercises of an nbgrader assignment as it was
+        released (``calcgrade.nbgrader_release``); results count only those."""
         self.html = html
+        self.released = dict(released or {})
         self.course = course
         self.modules = modules
         self.out = out
@@ -174,6 +179,8 @@ class Batch:
         parts = [digest, self.course.version, entry.module, str(seed), self.options.isolation]
         if self.options.run_demo_cells:
             parts.append("run demo cells")
+        if entry.module in self.released:
+            parts.append("released: " + " ".join(self.released[entry.module]))
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     def _previous(self, entry: Entry, key: str) -> ModuleResult | None:
@@ -230,6 +237,8 @@ class Batch:
                 outcome.ungraded.append((entry, graded))
                 progress(entry, "ungraded")
                 return
+            if entry.module in self.released:
+                graded = as_released(graded, self.released[entry.module])
             self._save(entry, todo[entry], graded)
             results[(entry.student, entry.module)] = graded
             outcome.graded.append((entry, graded))
@@ -278,7 +287,9 @@ class Batch:
     def _write_outputs(self, outcome: BatchResult) -> None:
         """gradebook.csv; per student feedback/<name>.md and .html (the student's copy)
         and instructor/<name>.html (with hidden details); class_report.html."""
-        exercises = {m: list(self.course.module(m).exercises) for m in self.modules}
+        exercises = {
+            m: list(self.released.get(m, self.course.module(m).exercises)) for m in self.modules
+        }
         write_atomically(self.out / "gradebook.csv", gradebook_csv(outcome.rows, exercises))
         for row in outcome.rows:
             path = self.out / "feedback" / f"{student_file_name(row.student)}.md"

@@ -53,6 +53,7 @@ class LazyGroup(click.Group):
     lazy={
         "gradescope": "calcgrade.gradescope_cli:gradescope",
         "nbgrader": "calcgrade.nbgrader_course:nbgrader_group",
+        "new-exercise": "calcgrade.scaffold:new_exercise_command",
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -356,10 +357,29 @@ def _grade_class(
             )
         modules = [module] if module else found
         folder.entries = [entry for entry in folder.entries if entry.module in modules]
-        batch = Batch(loaded, modules, out, options, all_modules, html=html)
+        released = _released(class_dir, modules, loaded) if folder.layout == "nbgrader" else {}
+        batch = Batch(loaded, modules, out, options, all_modules, html=html, released=released)
         return _run_with_progress(batch, folder, engine), folder.layout, modules
     finally:
         folder.close()
+
+
+def _released(class_dir: Path, modules: list[str], loaded: Course) -> dict[str, list[str]]:
+    """Per module, the exercises of its released notebook (nbgrader's default
+    release/<module>/<module>.ipynb) that the course still grades: what the students
+    saw. When course and release differ, the instructor is warned (on stderr)."""
+    from .nbgrader_release import compare_release
+    from .text_safety import printable
+
+    found = {}
+    for module in modules:
+        notebook = class_dir / "release" / module / f"{module}.ipynb"
+        release = compare_release(notebook, module, loaded.module(module).exercises)
+        warning = release.warning() if release is not None else None
+        if release is not None and warning is not None:
+            click.echo(f"warning: {printable(warning)}", err=True)
+            found[module] = [e for e in release.released if e not in release.dropped]
+    return found
 
 
 def _write_nbgrader_gradebook(class_dir: Path, modules: list[str], result: BatchResult) -> None:

@@ -38,7 +38,7 @@ from typing import Any
 from distributed import WorkerPlugin
 
 from .classdir import Entry
-from .config import CONFIG_NAME, Course, load_course
+from .config import CONFIG_NAME, Course, load_course, source_files
 from .errors import CalcgradeError, GradingError, SubmissionError
 from .forkserver import ForkServer, strict_problem
 from .results import ModuleResult
@@ -73,9 +73,9 @@ def course_files(course: Course) -> dict[str, bytes]:
     """The files that make the course version, by path relative to its root."""
     paths = course.spec.paths
     files = {CONFIG_NAME: (course.root / CONFIG_NAME).read_bytes()}
-    for folder, pattern in ((paths.graders, "*.py"), (paths.reference, "*.py")):
-        for file in sorted((course.root / folder).glob(pattern)):
-            files[f"{folder}/{file.name}"] = file.read_bytes()
+    for folder in (paths.graders, paths.reference):  # a grader may be a package
+        for name, file in source_files(course.root / folder).items():
+            files[f"{folder}/{name}"] = file.read_bytes()
     for module in course.spec.modules:
         notebook = course.notebook_path(module)
         if notebook.is_file():

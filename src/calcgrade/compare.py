@@ -5,22 +5,38 @@ first, then how many entries differ, the worst index with both values, the
 relative error and its band. Every failure has two texts: ``detail`` with the
 values (public checks, instructor) and ``message`` without them (hidden checks).
 
-When a simple relation explains the wrong value (transposed, off by a factor,
-components swapped, one step behind...; see ``calcgrade.relations``), its
-sentence is the failure's ``relation`` and the last line of both texts.
+One convention for every comparator::
+
+    mismatch(got, expected, what, tol, *, mistakes=..., hint=..., ...) -> CheckFailure | None
+
+None when ``got`` agrees with ``expected`` within ``tol``; else the failure, not
+raised. ``mistakes`` maps hint ids to what a known mistake would give (or lists
+``(hint, predicted)`` pairs, several per hint allowed): the first that ``got``
+matches names the failure's hint; ``hint`` is the fallback. When no listed
+mistake explains the difference, a simple relation (transposed, off by a factor,
+components swapped, one step behind...; see ``calcgrade.relations``) is the
+failure's ``relation`` and the last line of both texts. ``require(*failures)``
+raises the first failure given.
+
+Two predicates, for diagnosis by hand: ``close(got, expected, tol)`` and
+``which_mistake(got, mistakes, tol)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from .checks import CheckFailure
 from .config import Tolerance
-from .numerics import close, error_band, relative_error
+from .numerics import close as close_entries
+from .numerics import error_band, relative_error
 from .relations import blocks, relation, steps_shift
+
+# hint id -> what the mistake gives, or (hint id, what it gives) pairs
+Mistakes = Mapping[str, Any] | Iterable[tuple[str, Any]]
 
 
 def fmt(x: float) -> str:
@@ -36,28 +52,202 @@ def _tolerance(tol: Tolerance) -> str:
     return f"rtol={tol.rtol:g}, atol={tol.atol:.3g}"
 
 
+# -- predicates ------------------------------------------------------------------------
+
+
+def close(got: Any, expected: Any, tol: Tolerance) -> bool:
+    """Whether validated values agree within ``tol``: same shape and every entry close;
+    for dicts, the same keys and every value close."""
+    if isinstance(expected, Mapping):
+        return (
+            isinstance(got, Mapping)
+            and set(got) == set(expected)
+            and all(close(got[key], expected[key], tol) for key in expected)
+        )
+    if isinstance(got, Mapping):
+        return False
+    got_array = np.asarray(got, dtype=np.float64)
+    expected_array = np.asarray(expected, dtype=np.float64)
+    return got_array.shape == expected_array.shape and bool(
+        close_entries(got_array, expected_array, tol).all()
+    )
+
+
+def _pairs(mistakes: Mistakes) -> Iterable[tuple[str, Any]]:
+    return mistakes.items() if isinstance(mistakes, Mapping) else mistakes
+
+
+def which_mistake(got: Any, mistakes: Mistakes, tol: Tolerance) -> str | None:
+    """The first known mistake whose predicted output ``got`` matches (``close``); a
+    prediction of None is skipped."""
+    for hint, predicted in _pairs(mistakes):
+        if predicted is not None and close(got, predicted, tol):
+            return hint
+    return None
+
+
+# -- comparators -----------------------------------------------------------------------
+
+
+def require(*failures: CheckFailure | None) -> None:
+    """Raise the first of ``failures`` that is not None."""
+    for failure in failures:
+        if failure is not None:
+            raise failure
+
+
 def mismatch(
-    got: np.ndarray | float,
-    expected: np.ndarray | float,
+    got: Any,
+    expected: Any,
     what: str,
     tol: Tolerance,
     *,
+    mistakes: Mistakes = (),
+    hint: str | None = None,
     factors: Mapping[str, float] = {},
     batch: int | None = None,
-    previous: np.ndarray | float | None = None,
+    previous: Any = None,
 ) -> CheckFailure | None:
-    """Compare validated float64 values; None when every entry is within ``tol``.
+    """Compare validated float64 values (numbers or arrays); None when every entry is
+    within ``tol``.
 
-    A relation that explains the difference (``calcgrade.relations.relation``,
-    which ``factors``, ``batch`` and ``previous`` are passed to) ends the texts.
+    The first of ``mistakes`` that ``got`` matches names the hint, else ``hint``;
+    then (no mistake matched) a relation that explains the difference
+    (``calcgrade.relations.relation``, which ``factors``, ``batch`` and
+    ``previous`` are passed to) ends the texts.
     """
     failure = _compare(got, expected, what, tol)
-    if failure is not None:
-        explain(
-            failure,
-            relation(got, expected, tol, factors=factors, batch=batch, previous=previous),
-        )
-    return failure
+    if failure is None:
+        return None
+    return _diagnosed(
+        failure,
+        which_mistake(got, mistakes, tol),
+        hint,
+        lambda: relation(got, expected, tol, factors=factors, batch=batch, previous=previous),
+    )
+
+
+def mismatch_dict(
+    got: Mapping[str, Any],
+    expected: Mapping[str, Any],
+    what: str,
+    tol: Tolerance,
+    *,
+    mistakes: Mistakes = (),
+    hint: str | None = None,
+    factors: Mapping[str, float] = {},
+    batch: int | None = None,
+    explanations: Mapping[frozenset[str], str] = {},
+) -> CheckFailure | None:
+    """Compare dicts of arrays key by key; every differing key is reported.
+
+    A mistake (a dict of predicted values) names its hint only when it explains
+    every key of ``expected``. The relation, when no mistake matched: with one
+    wrong key, that key's relation; with several wrong keys and some right ones,
+    which are right and which wrong (``calcgrade.relations.blocks``), with the
+    relation the wrong ones share and the caller's explanation of that set of
+    wrong keys (``explanations``); with every key wrong, the relation they share
+    or the explanation, if any.
+    """
+    failures = {
+        key: failure
+        for key in expected
+        if (failure := _compare(got[key], expected[key], f"{what}[{key!r}]", tol)) is not None
+    }
+    if not failures:
+        return None
+    failure = CheckFailure(
+        "\n".join(failure.message for failure in failures.values()),
+        detail="\n".join(failure.detail or failure.message for failure in failures.values()),
+    )
+    compared = {key: got[key] for key in expected}
+    predictions = [
+        (name, {key: p[key] for key in expected if key in p} if isinstance(p, Mapping) else p)
+        for name, p in _pairs(mistakes)
+    ]
+    known = which_mistake(compared, predictions, tol)
+
+    def sentence() -> str | None:
+        wrong = list(failures)
+        right = [key for key in expected if key not in failures]
+        shared = {
+            relation(got[key], expected[key], tol, factors=factors, batch=batch) for key in wrong
+        }
+        common = shared.pop() if len(shared) == 1 else None
+        if frozenset(wrong) in explanations or (len(wrong) > 1 and (right or common)):
+            return blocks(wrong, right, explanations, relation=common)
+        return common
+
+    return _diagnosed(failure, known, hint, sentence)
+
+
+def mismatch_steps(
+    got: np.ndarray,
+    expected: np.ndarray,
+    what: str,
+    tol: Tolerance,
+    *,
+    mistakes: Mistakes = (),
+    hint: str | None = None,
+    step: str = "step",
+) -> CheckFailure | None:
+    """Compare trajectories (one row per step) and report the first step that differs
+    (``{what} at {step} {k}``: ``step`` names a row, e.g. "epoch").
+
+    ``mistakes`` maps hint ids to predicted trajectories: the first that agrees
+    with ``got`` at every step up to the first one that differs, that one
+    included, names the hint (it explains where the run went wrong); else
+    ``hint``. The relation, when no mistake matched: the whole sequence one step
+    behind or ahead (``calcgrade.relations.steps_shift``), else a relation of the
+    whole trajectory, else one of the first step that differs.
+    """
+    got = np.asarray(got, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    first: int | None = None
+    if got.shape != expected.shape:
+        failure = _compare(got, expected, what, tol)
+        known = which_mistake(got, mistakes, tol)
+    else:
+        steps = range(expected.shape[0])
+        first = next((k for k in steps if not close(got[k], expected[k], tol)), None)
+        if first is None:
+            return None
+        failure = _compare(got[first], expected[first], f"{what} at {step} {first}", tol)
+        known = which_mistake(got[: first + 1], _prefixes(mistakes, first + 1), tol)
+    if failure is None:
+        return None
+
+    def sentence() -> str | None:
+        found = steps_shift(got, expected, tol) or relation(got, expected, tol)
+        if found is None and first is not None:
+            found = relation(got[first], expected[first], tol)
+        return found
+
+    return _diagnosed(failure, known, hint, sentence)
+
+
+def _prefixes(mistakes: Mistakes, steps: int) -> list[tuple[str, Any]]:
+    """Each predicted trajectory's first ``steps`` rows (None if it is shorter)."""
+    cut = []
+    for name, predicted in _pairs(mistakes):
+        rows = None if predicted is None else np.asarray(predicted, dtype=np.float64)
+        cut.append((name, rows[:steps] if rows is not None and len(rows) >= steps else None))
+    return cut
+
+
+def _diagnosed(
+    failure: CheckFailure,
+    known: str | None,
+    hint: str | None,
+    sentence: Callable[[], str | None],
+) -> CheckFailure:
+    """``failure`` with the hint of the mistake it matched, else ``hint`` and the
+    relation ``sentence()``."""
+    if known is not None:
+        failure.hint = known
+        return failure
+    failure.hint = hint
+    return explain(failure, sentence())
 
 
 def explain(failure: CheckFailure, sentence: str | None) -> CheckFailure:
@@ -70,16 +260,14 @@ def explain(failure: CheckFailure, sentence: str | None) -> CheckFailure:
     return failure
 
 
-def _compare(
-    got: np.ndarray | float, expected: np.ndarray | float, what: str, tol: Tolerance
-) -> CheckFailure | None:
-    """``mismatch`` without the relation."""
+def _compare(got: Any, expected: Any, what: str, tol: Tolerance) -> CheckFailure | None:
+    """``mismatch`` without diagnosis."""
     got_array = np.asarray(got, dtype=np.float64)
     expected_array = np.asarray(expected, dtype=np.float64)
     if got_array.shape != expected_array.shape:
         text = f"{what}: got shape {got_array.shape}, expected shape {expected_array.shape}"
         return CheckFailure(text)
-    ok = close(got_array, expected_array, tol)
+    ok = close_entries(got_array, expected_array, tol)
     if ok.all():
         return None
     rel = relative_error(got_array, expected_array)
@@ -104,118 +292,3 @@ def _compare(
         ]
     )
     return CheckFailure(message, detail=detail)
-
-
-def mismatch_dict(
-    got: Mapping[str, np.ndarray],
-    expected: Mapping[str, np.ndarray],
-    what: str,
-    tol: Tolerance,
-    *,
-    factors: Mapping[str, float] = {},
-    batch: int | None = None,
-    explanations: Mapping[frozenset[str], str] = {},
-) -> CheckFailure | None:
-    """Compare dicts of arrays key by key; every differing key is reported.
-
-    The relation, when there is one: with one wrong key, that key's relation;
-    with several wrong keys and some right ones, which are right and which wrong
-    (``calcgrade.relations.blocks``), with the relation the wrong ones share and
-    the caller's explanation of that set of wrong keys (``explanations``); with
-    every key wrong, the relation they share or the explanation, if any.
-    """
-    failures = {
-        key: failure
-        for key in expected
-        if (failure := _compare(got[key], expected[key], f"{what}[{key!r}]", tol)) is not None
-    }
-    if not failures:
-        return None
-    failure = CheckFailure(
-        "\n".join(failure.message for failure in failures.values()),
-        detail="\n".join(failure.detail or failure.message for failure in failures.values()),
-    )
-    wrong = list(failures)
-    right = [key for key in expected if key not in failures]
-    shared = {relation(got[key], expected[key], tol, factors=factors, batch=batch) for key in wrong}
-    common = shared.pop() if len(shared) == 1 else None
-    if frozenset(wrong) in explanations or (len(wrong) > 1 and (right or common)):
-        return explain(failure, blocks(wrong, right, explanations, relation=common))
-    return explain(failure, common)
-
-
-def mismatch_steps(
-    got: np.ndarray, expected: np.ndarray, what: str, tol: Tolerance
-) -> CheckFailure | None:
-    """Compare trajectories (one row per step) and report the first step that differs.
-
-    The relation: the whole sequence one step behind or ahead
-    (``calcgrade.relations.steps_shift``), else a relation of the whole
-    trajectory, else one of the first step that differs.
-    """
-    first: int | None = None
-    if got.shape != expected.shape:
-        failure = _compare(got, expected, what, tol)
-    else:
-        steps = range(expected.shape[0])
-        first = next((k for k in steps if not matches(got[k], expected[k], tol)), None)
-        failure = (
-            None
-            if first is None
-            else _compare(got[first], expected[first], f"{what} at step {first}", tol)
-        )
-    if failure is None:
-        return None
-    sentence = steps_shift(got, expected, tol) or relation(got, expected, tol)
-    if sentence is None and first is not None:
-        sentence = relation(got[first], expected[first], tol)
-    return explain(failure, sentence)
-
-
-def matches(got: Any, expected: Any, tol: Tolerance) -> bool:
-    """Whether validated values agree within ``tol`` (same shape, all entries close)."""
-    got_array = np.asarray(got, dtype=np.float64)
-    expected_array = np.asarray(expected, dtype=np.float64)
-    return got_array.shape == expected_array.shape and bool(
-        close(got_array, expected_array, tol).all()
-    )
-
-
-def diagnose(got: Any, candidates: Mapping[str, Any], tol: Tolerance) -> str | None:
-    """The first known mistake whose predicted output the student's output matches."""
-    for hint, predicted in candidates.items():
-        if predicted is not None and matches(got, predicted, tol):
-            return hint
-    return None
-
-
-def require_close(
-    got: Any,
-    expected: Any,
-    what: str,
-    tol: Tolerance,
-    mistakes: Mapping[str, Any] | None = None,
-    hint: str | None = None,
-    *,
-    factors: Mapping[str, float] = {},
-    batch: int | None = None,
-    previous: Any = None,
-) -> None:
-    """Raise ``CheckFailure`` unless ``got`` matches ``expected``.
-
-    ``mistakes`` maps hint ids to the outputs the known mistakes would give;
-    the first that matches names the hint. ``hint`` is the fallback. When no
-    known mistake matches, a relation that explains the difference (see
-    ``mismatch``) ends the texts.
-    """
-    failure = _compare(got, expected, what, tol)
-    if failure is None:
-        return
-    failure.hint = diagnose(got, mistakes or {}, tol)
-    if failure.hint is None:
-        explain(
-            failure,
-            relation(got, expected, tol, factors=factors, batch=batch, previous=previous),
-        )
-        failure.hint = hint
-    raise failure

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .demo_cells import CourseCells
 from .errors import ConfigError
@@ -52,9 +52,22 @@ class CheckSpec(_Strict):
     visibility: Literal["public", "hidden"] = "hidden"
 
 
+HintId = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
 class ExerciseSpec(_Strict):
     going_deeper: bool = False
+    # the common mistakes the grader must recognise here: ids of its hints (docs/contract.md)
+    mistakes: tuple[HintId, ...] = ()
     checks: dict[str, CheckSpec] = Field(min_length=1)
+
+    @field_validator("mistakes")
+    @classmethod
+    def _distinct(cls, mistakes: tuple[str, ...]) -> tuple[str, ...]:
+        repeated = sorted({hint for hint in mistakes if mistakes.count(hint) > 1})
+        if repeated:
+            raise ValueError(f"listed more than once: {', '.join(repeated)}")
+        return mistakes
 
     @property
     def points(self) -> float:
@@ -117,7 +130,15 @@ class Course:
         return self.module(module).tolerances or self.spec.tolerances
 
     def grader_path(self, module: str) -> Path:
-        return self.root / self.spec.paths.graders / f"{module}.py"
+        """``graders/<module>.py``, or the folder of ``graders/<module>/__init__.py`` (a
+        grader split into modules that import each other relatively)."""
+        package = self.root / self.spec.paths.graders / module
+        single = package.with_name(f"{module}.py")
+        if (package / "__init__.py").is_file():
+            if single.is_file():
+                raise ConfigError(f"{single} and {package}/: two graders for {module}; keep one")
+            return package
+        return single
 
     def reference_path(self, module: str) -> Path:
         return self.root / self.spec.paths.reference / f"{module}.py"
@@ -165,13 +186,23 @@ def _explain(path: Path, error: ValidationError) -> str:
     return "\n".join(lines)
 
 
+def source_files(folder: Path) -> dict[str, Path]:
+    """The Python files of a graders or reference folder, by path relative to it: its
+    modules and those of its packages (``graders/<module>/``), sorted."""
+    files = {file.relative_to(folder).as_posix(): file for file in folder.glob("*.py")}
+    for package in folder.glob("*/__init__.py"):
+        for file in package.parent.rglob("*.py"):
+            files[file.relative_to(folder).as_posix()] = file
+    return dict(sorted(files.items()))
+
+
 def _fingerprint(root: Path, spec: CourseSpec, raw: bytes, cells: dict[str, CourseCells]) -> str:
     """A hash of the config, the graders, the reference and the exercise notebooks'
     demo cells (which decide what grading runs): the course version."""
     digest = hashlib.sha256(raw)
     for folder in (spec.paths.graders, spec.paths.reference):
-        for file in sorted((root / folder).glob("*.py")):
-            digest.update(file.name.encode())
+        for name, file in source_files(root / folder).items():
+            digest.update(name.encode())
             digest.update(file.read_bytes())
     for module, course in cells.items():
         digest.update(module.encode())

@@ -24,7 +24,7 @@ import hashlib
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import CodeType, FrameType
@@ -185,19 +185,34 @@ class _History:
     make: Record | None  # the constructor call of an object, if any
     calls: tuple[Record, ...]
     plan: bool = False
+    # the constructor calls of the fresh student objects a function call was given: the
+    # replay gives it the reference's objects made the same way instead
+    stand_ins: tuple[Record, ...] = ()
 
 
 def _histories(records: Sequence[Record], target: str) -> list[_History]:
     """The calls of ``records`` about ``target`` (a function or a class) that can be
-    replayed: their arguments are plain data or grader functions."""
+    replayed: their arguments are plain data or grader functions, or (a call of the
+    function ``target``) student objects that nothing used before, each made by a
+    recorded constructor call with plain arguments (the reference's own objects, made
+    the same way, stand in for them)."""
     histories: list[_History] = []
     objects: dict[int, list[Record]] = {}
     makers: dict[int, Record] = {}
+    made_by: dict[int, Record] = {}  # fresh student objects -> their constructor call
     for record in records[:MAX_CALLS]:
+        if type(record.target) is int:
+            made_by.pop(record.target, None)  # used: its state is the student's now
         if record.target == PLAN:
             if _plan_replayable(record, target):
                 histories.append(_History(None, (record,), plan=True))
         elif record.sent is not None and _holds_object(record.arguments()):
+            refs = _refs(record.arguments())
+            if record.target == target and record.method is None and set(refs) <= set(made_by):
+                stand_ins = tuple(made_by[ref] for ref in refs)
+                histories.append(_History(None, (record,), stand_ins=stand_ins))
+            for ref in refs:
+                made_by.pop(ref, None)
             continue
         elif record.target == target and record.method is None:
             if type(record.value) is RemoteObject:
@@ -207,8 +222,34 @@ def _histories(records: Sequence[Record], target: str) -> list[_History]:
                 histories.append(_History(None, (record,)))
         elif type(record.target) is int and record.target in objects:
             objects[record.target].append(record)
+        if (
+            type(record.target) is str
+            and record.method is None
+            and type(record.value) is RemoteObject
+            and not (record.sent is not None and _holds_object(record.arguments()))
+        ):
+            made_by[record.value.ref] = record
     histories += [_History(makers[ref], tuple(calls)) for ref, calls in objects.items() if calls]
     return histories
+
+
+def _refs(value: Any) -> list[int]:
+    """The student objects in ``value`` (nested in dicts, lists and tuples), in order."""
+    if type(value) is RemoteObject:
+        return [value.ref]
+    items = value.values() if type(value) is dict else value if type(value) in (list, tuple) else ()
+    return list(dict.fromkeys(ref for item in items for ref in _refs(item)))
+
+
+def _swapped(value: Any, objects: Mapping[int, Any]) -> Any:
+    """``value`` with each student object replaced by its stand-in of ``objects``."""
+    if type(value) is RemoteObject:
+        return objects[value.ref]
+    if type(value) is dict:
+        return {key: _swapped(item, objects) for key, item in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(_swapped(item, objects) for item in value)
+    return value
 
 
 def _plan_replayable(record: Record, target: str) -> bool:
@@ -254,7 +295,11 @@ def _replay(namespace: dict[str, Any], target: str, history: _History, tol: Tole
         return _replay_plan(namespace, history.calls[0], tol)
     if history.make is None:
         (record,) = history.calls
-        return _call_matches(namespace[target], record, tol)
+        objects = {}
+        for maker in history.stand_ins:
+            args, kwargs = maker.arguments()
+            objects[maker.value.ref] = namespace[str(maker.target)](*args, **kwargs)
+        return _call_matches(namespace[target], record, tol, objects)
     args, kwargs = history.make.arguments()
     obj = namespace[target](*args, **kwargs)
     for record in history.calls:
@@ -304,8 +349,12 @@ def raised(record: Record) -> bool:
     )
 
 
-def _call_matches(function: Callable[..., Any], record: Record, tol: Tolerance) -> bool:
+def _call_matches(
+    function: Callable[..., Any], record: Record, tol: Tolerance, objects: Mapping[int, Any] = {}
+) -> bool:
     args, kwargs = record.arguments()
+    if objects:  # the reference's stand-ins for the student's objects
+        args, kwargs = _swapped(args, objects), _swapped(kwargs, objects)
     if type(record.value) is Raised:
         return _raises_alike(function, args, kwargs, record.value)
     value = function(*args, **kwargs)

@@ -6,11 +6,13 @@ numbers rounded to what a plot shows, a frame around the paths that a run gone
 astray cannot blow up, a function's values on a ``GRID`` x ``GRID`` grid for its
 contours, curves thinned alike, and a run's points as the rows of a path.
 ``error_heatmap`` records the relative error of every entry of some gradients.
+Calls into the student's code made only for a picture go inside ``unrecorded``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,6 +21,7 @@ from .numerics import relative_error
 
 if TYPE_CHECKING:
     from .checks import Context
+    from .handle import Submission
 
 PATH_POINTS = 200  # a longer path or curve is thinned to about this many points
 GRID = 40  # contours are computed on a GRID x GRID grid
@@ -128,3 +131,15 @@ def error_heatmap(
         title += f"; not drawn, of the wrong shape: {', '.join(unlike)}"
     if blocks:
         ctx.figure("heatmap", title, blocks=blocks, label="relative error")
+
+
+@contextmanager
+def unrecorded(sub: Submission) -> Iterator[None]:
+    """Calls into the student's code made inside, for a picture only, are left out of
+    what the check records for the diagnosis by slips (``calcgrade.diagnosis`` replays
+    the check's calls): a picture never changes a hint, nor the time its search takes."""
+    kept, sub.recording = sub.recording, None
+    try:
+        yield
+    finally:
+        sub.recording = kept

@@ -36,6 +36,7 @@ from typing import Any
 
 from . import __version__
 from .config import CONFIG_NAME, Course
+from .course_version import module_version
 from .errors import CalcgradeError, ConfigError, GradingError, SubmissionError
 from .forkserver import ForkServer, strict_problem
 from .grading_secret import SECRET_FILE, hidden_seed, secret_text
@@ -616,7 +617,9 @@ def _readme(course: Course, module: str) -> str:
     return f"""# calcgrade autograder for {module}
 
 Written by `calcgrade gradescope build --module {module}` (calcgrade {__version__})
-from the course "{course.spec.course}", version {course.version}.
+from the course "{course.spec.course}", version {course.version}. Its results carry
+the version of {module}, {module_version(course, module)}, as `calcgrade check` does
+with the same course files.
 
 Upload this zip as the autograder of a Gradescope programming assignment, on
 the Ubuntu 22.04 or 24.04 base image. Students submit `{module}.ipynb` (or

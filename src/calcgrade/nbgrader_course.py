@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -51,6 +52,7 @@ import click
 from .config import Course, find_course, load_course
 from .errors import CalcgradeError
 from .gradebook import write_atomically
+from .nbgrader_release import Release, as_released, compare_release
 from .results import ModuleResult
 
 SCHEMA_VERSION = 3
@@ -588,6 +590,7 @@ class GradebookUpdate:
     grades: int
     notes: tuple[str, ...] = ()
     autograded: tuple[Path, ...] = ()
+    warnings: tuple[str, ...] = ()  # the release and the course differ (nbgrader_release)
 
 
 def course_directory(course_dir: Path) -> Any:
@@ -669,6 +672,12 @@ def write_to_gradebook(
     submitted notebook's metadata says; a test cell whose maximum in the
     gradebook differs is updated, with a note.
 
+    Only the exercises of the released notebook (``release/<module>/<module>.ipynb``)
+    are recorded: an exercise added to the course after the release is neither
+    scored nor counted in the maximum, and one warning (on stderr, and in the
+    update's ``warnings``) names the exercises in which course and release differ
+    (``calcgrade.nbgrader_release``).
+
     When the assignment was generated (its source cells are in the gradebook),
     each submitted notebook is also written to
     ``autograded/<student>/<module>/<module>.ipynb``, as ``nbgrader autograde``
@@ -683,11 +692,28 @@ def write_to_gradebook(
     except ImportError as error:
         raise NbgraderError(f"nbgrader is not installed here ({error})") from None
     directory = course_directory(course_dir)
+    release = _release(directory, module, results)
+    if release is not None:
+        results = {student: as_released(r, release.released) for student, r in results.items()}
     maxima = _exercise_maxima(module, results)
+    warning = release.warning() if release is not None else None
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
     try:
-        return _write(directory, module, results, maxima, Gradebook, MissingEntry)
+        update = _write(directory, module, results, maxima, Gradebook, MissingEntry)
+        return dataclasses.replace(update, warnings=(warning,) if warning else ())
     except (InvalidEntry, SQLAlchemyError, OSError, subprocess.CalledProcessError) as error:
         raise NbgraderError(f"{directory.db_url}: cannot write the gradebook ({error})") from None
+
+
+def _release(directory: Any, module: str, results: Mapping[str, ModuleResult]) -> Release | None:
+    """The released notebook of ``module`` against the course's exercises (those of the
+    results); None when nothing was released from this course folder."""
+    released = Path(directory.format_path(directory.release_directory, ".", module))
+    course: dict[str, None] = {}
+    for result in results.values():
+        course.update(dict.fromkeys(result.exercises))
+    return compare_release(released / f"{module}.ipynb", module, course)
 
 
 def _write(
@@ -986,4 +1012,5 @@ def describe_update(update: GradebookUpdate) -> Iterable[str]:
         f"for {update.assignment} ({update.db_url}); {len(update.autograded)} notebooks "
         "with calcgrade's feedback in autograded/ for the formgrader"
     )
+    yield from (f"  warning: {warning}" for warning in update.warnings)
     yield from (f"  note: {note}" for note in update.notes)

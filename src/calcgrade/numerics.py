@@ -1,4 +1,4 @@
-"""The numerics policy of DESIGN.md, shared by every grader.
+"""The course's numerics policy (docs/contract.md, "Numerics"), shared by every grader.
 
 Float64 everywhere; central differences with ``h_i = 6e-6 * max(1, |x_i|)``;
 elementwise tolerance ``|got - expected| <= atol + rtol * |expected|``;

@@ -27,10 +27,12 @@ from calcgrade_worker import wire
 
 from .checks import CheckDef, CheckFailure, Context, Grader, running_check
 from .config import Course, Tolerance
+from .course_version import module_version
 from .demo_cells import leave_out_demos
 from .diagnosis import diagnose, explain, raised
 from .errors import ConfigError, GradingError
 from .forkserver import ForkServer
+from .grader_validation import noted, unknown_hint_note, validated
 from .grading_secret import seed_fingerprint
 from .handle import (
     NotDefined,
@@ -50,14 +52,26 @@ _loaded: dict[Path, ModuleType] = {}
 
 
 def _import(path: Path, name: str) -> ModuleType:
+    """Import the file ``path``, or the package in the folder ``path``, as ``name`` (a
+    private name: its modules import each other relatively, as ``name.<module>``)."""
     if path in _loaded:
         return _loaded[path]
-    if not path.is_file():
+    if path.is_dir():
+        init = path / "__init__.py"
+        if not init.is_file():
+            raise ConfigError(f"{path}: a folder without __init__.py")
+        spec = importlib.util.spec_from_file_location(
+            name, init, submodule_search_locations=[str(path)]
+        )
+    elif path.is_file():
+        spec = importlib.util.spec_from_file_location(name, path)
+    else:
         raise ConfigError(f"{path}: file not found")
-    spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ConfigError(f"{path}: cannot be imported")
     module = importlib.util.module_from_spec(spec)
+    for stale in [key for key in sys.modules if key.startswith(f"{name}.")]:
+        del sys.modules[stale]  # a package of that name from another course's folder
     sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     _loaded[path] = module
@@ -65,24 +79,14 @@ def _import(path: Path, name: str) -> ModuleType:
 
 
 def load_grader(course: Course, module: str) -> Grader:
-    """Import ``graders/<module>.py`` and check it against course_config.yml."""
+    """Import ``graders/<module>.py`` and check it against course_config.yml: its checks'
+    exercises and ids, and the hint ids it can give (``calcgrade.grader_validation``)."""
     path = course.grader_path(module)
-    grader = getattr(_import(path, f"calcgrade_graders.{module}"), "grader", None)
+    loaded = _import(path, f"calcgrade_graders.{module}")
+    grader = getattr(loaded, "grader", None)
     if not isinstance(grader, Grader):
         raise ConfigError(f"{path}: defines no `grader = Grader(...)`")
-    spec = course.module(module)
-    declared = {(check.exercise, check.id) for check in grader.checks}
-    configured = {(ex, cid) for ex, exercise in spec.exercises.items() for cid in exercise.checks}
-    for exercise, check_id in sorted(configured - declared):
-        raise ConfigError(
-            f"course_config.yml: modules.{module}.exercises.{exercise}.checks.{check_id}: "
-            f"no such check in {path.name}"
-        )
-    for exercise, check_id in sorted(declared - configured):
-        raise ConfigError(
-            f"course_config.yml: modules.{module}.exercises.{exercise}.checks: "
-            f"missing check {check_id!r} (defined in {path.name})"
-        )
+    validated(course, module, grader, path, vars(loaded))
     return grader
 
 
@@ -285,7 +289,7 @@ def _result(
         checks=frozen,
         submission=submission,
         submission_sha256=sha256,
-        course_version=course.version,
+        course_version=module_version(course, module),
         course_path=str(course.root),
         seed_fingerprint=seed_fingerprint(_hidden_seed(course, options)),
         load_notes=tuple(notes),
@@ -361,7 +365,9 @@ def _run_checks(
             hint=outcome.hint or (grader.hints.get(outcome.hint_id) if outcome.hint_id else None),
             hint_id=outcome.hint_id,
             visibility=check_spec.visibility,
-            detail=outcome.detail,
+            detail=noted(outcome.detail or outcome.message, outcome.note)
+            if outcome.note
+            else outcome.detail,
             seconds=round(time.perf_counter() - started, 4),
             figures=tuple(context.figures),
             relation=(recognise(outcome.message) if outcome.status == "failed" else None),
@@ -377,6 +383,7 @@ class _Outcome:
     hint_id: str | None = None
     hint: str | None = None  # a hint's text made for this failure (a diagnosed slip)
     records: tuple[Record, ...] = ()  # the calls into student code of a failed check
+    note: str | None = None  # for the instructor only: a fault of the grader's
 
 
 def _diagnosed(
@@ -428,12 +435,11 @@ def _run_one(
     try:
         check.body(submission, context)
     except CheckFailure as failure:
-        if failure.hint is not None and failure.hint not in grader.hints:
-            raise GradingError(
-                f"{grader.module}: check {check.id} names unknown hint {failure.hint!r}"
-            ) from None
-        records = tuple(submission.recording) if failure.hint is None else ()
-        return _Outcome("failed", failure.message, failure.detail, failure.hint, records=records)
+        hint, note = failure.hint, None
+        if failure.hint is not None and failure.hint not in grader.hints:  # graded: no hint
+            hint, note = None, unknown_hint_note(grader.module, check.id, failure.hint)
+        records = tuple(submission.recording) if hint is None else ()
+        return _Outcome("failed", failure.message, failure.detail, hint, records=records, note=note)
     except NotDefined as missing:
         text = f"`{missing.name}` is not defined in your submission"
         if load_problem:

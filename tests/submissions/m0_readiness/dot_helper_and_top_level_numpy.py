@@ -1,16 +1,7 @@
 # expect: full-marks
 # dot loops in a helper of its own, and np.dot and @ appear only outside it, to compare.
-"""Module 0: readiness checks."""
 
 import numpy as np
-
-
-def slope(p1, p2):
-    """Slope of the line through p1 = (x1, y1) and p2 = (x2, y2)."""
-    (x1, y1), (x2, y2) = p1, p2
-    if x1 == x2:
-        raise ValueError("the line through these points is vertical: slope is undefined")
-    return (y2 - y1) / (x2 - x1)
 
 
 def _products(a, b):

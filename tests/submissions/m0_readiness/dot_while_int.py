@@ -1,14 +1,5 @@
 # expect: full-marks
 # dot uses an index-based while loop and returns an int (not a float) for integer inputs.
-"""Module 0: readiness checks."""
-
-
-def slope(p1, p2):
-    """Slope of the line through p1 = (x1, y1) and p2 = (x2, y2)."""
-    (x1, y1), (x2, y2) = p1, p2
-    if x1 == x2:
-        raise ValueError("the line through these points is vertical: slope is undefined")
-    return (y2 - y1) / (x2 - x1)
 
 
 def dot(a, b):

@@ -1,21 +1,10 @@
 # expect: exercise=derivative hint=forward_difference
 # derivative uses the one-sided backward difference (f(x) - f(x - h)) / h (its optimizer has its own central slope).
-"""Module 1: derivatives and the price optimizer."""
 
 
 def derivative(f, x, h=1e-5):
     """Estimate of f'(x)."""
     return (f(x) - f(x - h)) / h
-
-
-def profit(price, unit_cost, base_demand, price_sensitivity):
-    """Profit = margin per unit * units sold; works elementwise on arrays."""
-    return (price - unit_cost) * (base_demand - price_sensitivity * price)
-
-
-def profit_derivative(price, unit_cost, base_demand, price_sensitivity):
-    """d profit / d price by the product rule."""
-    return (base_demand - price_sensitivity * price) - price_sensitivity * (price - unit_cost)
 
 
 def _slope(f, p, h=1e-4):

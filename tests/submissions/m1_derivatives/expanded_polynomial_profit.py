@@ -1,6 +1,5 @@
 # expect: full-marks
 # profit and profit_derivative are expanded polynomials (different rounding near zeros), derivative multiplies by 0.5 / h and returns a 0-d array.
-"""Module 1: derivatives and the price optimizer."""
 
 import numpy as np
 
@@ -20,19 +19,3 @@ def profit(price, unit_cost, base_demand, price_sensitivity):
 def profit_derivative(price, unit_cost, base_demand, price_sensitivity):
     """d profit / d price, expanded: -2*s*p + a + s*c."""
     return -2 * price_sensitivity * price + base_demand + price_sensitivity * unit_cost
-
-
-def optimal_price(profit_fn, low, high, tol=1e-6):
-    """Maximize a smooth unimodal profit_fn on [low, high] by bisection on its derivative."""
-    low, high = float(low), float(high)
-    if derivative(profit_fn, low) <= 0:
-        return low
-    if derivative(profit_fn, high) >= 0:
-        return high
-    while high - low > tol:
-        mid = (low + high) / 2
-        if derivative(profit_fn, mid) > 0:
-            low = mid
-        else:
-            high = mid
-    return (low + high) / 2

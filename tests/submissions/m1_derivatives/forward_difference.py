@@ -1,21 +1,10 @@
 # expect: exercise=derivative hint=forward_difference
 # derivative uses the forward difference (f(x+h) - f(x)) / h instead of the central difference.
-"""Module 1: derivatives and the price optimizer."""
 
 
 def derivative(f, x, h=1e-5):
     """Central-difference estimate of f'(x)."""
     return (f(x + h) - f(x)) / h
-
-
-def profit(price, unit_cost, base_demand, price_sensitivity):
-    """Profit = margin per unit * units sold; works elementwise on arrays."""
-    return (price - unit_cost) * (base_demand - price_sensitivity * price)
-
-
-def profit_derivative(price, unit_cost, base_demand, price_sensitivity):
-    """d profit / d price by the product rule."""
-    return (base_demand - price_sensitivity * price) - price_sensitivity * (price - unit_cost)
 
 
 def _slope_at(f, x, h=1e-3):

@@ -1,38 +1,11 @@
 # expect: full-marks
 # derivative is a lambda that returns np.float64; profit_derivative is written in expanded form.
-"""Module 1: derivatives and the price optimizer."""
 
 import numpy as np
 
 derivative = lambda f, x, h=1e-5: np.float64((f(x + h) - f(x - h)) / (2 * h))  # noqa: E731
 
 
-def profit(price, unit_cost, base_demand, price_sensitivity):
-    """Profit = margin per unit * units sold; works elementwise on arrays."""
-    return (price - unit_cost) * (base_demand - price_sensitivity * price)
-
-
 def profit_derivative(price, unit_cost, base_demand, price_sensitivity):
     """d profit / d price, expanded: a + s*c - 2*s*p."""
     return base_demand + price_sensitivity * unit_cost - 2 * price_sensitivity * price
-
-
-def _slope_at(f, x, h=1e-3):
-    return (f(x + h) - f(x - h)) / (2 * h)
-
-
-def optimal_price(profit_fn, low, high, tol=1e-6):
-    """Maximize a smooth unimodal profit_fn on [low, high] by bisection on its derivative."""
-    low, high = float(low), float(high)
-    if _slope_at(profit_fn, low) <= 0:
-        return low
-    if _slope_at(profit_fn, high) >= 0:
-        return high
-    lo, hi = low, high
-    while hi - lo > tol / 4:
-        mid = 0.5 * (lo + hi)
-        if _slope_at(profit_fn, mid) > 0:
-            lo = mid
-        else:
-            hi = mid
-    return min(max(0.5 * (lo + hi), low), high)

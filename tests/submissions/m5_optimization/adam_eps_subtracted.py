@@ -1,33 +1,7 @@
 # expect: exercise=Adam hint=eps_subtracted
 # Adam subtracts eps in the denominator, p -= lr * m_hat / (sqrt(v_hat) - eps), which blows up or flips the step on tiny gradients.
-"""Module 5: optimizers head-to-head."""
 
 import numpy as np
-
-
-class SGD:
-    def __init__(self, lr):
-        self.lr = lr
-
-    def step(self, params, grads):
-        for key, p in params.items():
-            p -= self.lr * grads[key]
-
-
-class Momentum:
-    def __init__(self, lr, beta=0.9):
-        self.lr = lr
-        self.beta = beta
-        self.velocity = {}
-
-    def step(self, params, grads):
-        for key, p in params.items():
-            v = self.velocity.get(key)
-            if v is None:
-                v = np.zeros_like(p, dtype=float)
-            v = self.beta * v + grads[key]
-            self.velocity[key] = v
-            p -= self.lr * v
 
 
 class Adam:
@@ -52,42 +26,3 @@ class Adam:
             m_hat = self.m[key] / (1 - self.beta1**self.t)
             v_hat = self.v[key] / (1 - self.beta2**self.t)
             p -= self.lr * m_hat / (np.sqrt(v_hat) - self.eps)
-
-
-class RMSProp:
-    def __init__(self, lr=0.01, beta=0.9, eps=1e-8):
-        self.lr = lr
-        self.beta = beta
-        self.eps = eps
-        self.s = {}
-
-    def step(self, params, grads):
-        for key, p in params.items():
-            g = grads[key]
-            s = self.s.get(key)
-            if s is None:
-                s = np.zeros_like(p, dtype=float)
-            s = self.beta * s + (1 - self.beta) * g**2
-            self.s[key] = s
-            p -= self.lr * g / (np.sqrt(s) + self.eps)
-
-
-def _trajectory(optimizer, grad_fn, x0, steps):
-    params = {"x": np.array(x0, dtype=float)}
-    rows = [params["x"].copy()]
-    for _ in range(steps):
-        optimizer.step(params, {"x": np.asarray(grad_fn(params["x"].copy()), dtype=float)})
-        rows.append(params["x"].copy())
-    return np.array(rows)
-
-
-def run_optimizer(optimizer, grad_fn, x0, steps):
-    return _trajectory(optimizer, grad_fn, x0, steps)
-
-
-def compare_optimizers(grad_fn, loss_fn, x0, steps, optimizers):
-    results = {}
-    for name, optimizer in optimizers.items():
-        trajectory = _trajectory(optimizer, grad_fn, x0, steps)
-        results[name] = [float(loss_fn(x)) for x in trajectory]
-    return results

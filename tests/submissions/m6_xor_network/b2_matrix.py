@@ -1,6 +1,5 @@
 # expect: exercise=XORNetwork hint=param_shapes
 # __init__ makes b2 a 1 x 1 matrix, np.zeros((1, 1)), instead of shape (1,).
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

@@ -1,6 +1,5 @@
 # expect: exercise=gradients hint=gradient_shape
 # gradients returns db2 as a Python float (float(dZ2.sum())) instead of an array of shape (1,); the values are right and train still works.
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

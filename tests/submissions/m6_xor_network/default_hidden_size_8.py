@@ -1,6 +1,5 @@
 # expect: exercise=XORNetwork hint=default_hidden_size
 # the default hidden size is 8 (wider learns XOR more often) instead of the contract's 4.
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

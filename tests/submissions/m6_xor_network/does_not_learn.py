@@ -1,6 +1,5 @@
 # expect: exercise=train hint=does_not_learn
 # Gradients are correct but every weight and bias starts at zero, so the hidden units stay symmetric (here: all gradients vanish) and XOR is never learned.
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

@@ -1,6 +1,5 @@
 # expect: exercise=XORNetwork hint=forbidden_import
 # Imports torch and sklearn at the top inside try/except ImportError, so the file loads even where they are missing; the network itself is plain NumPy.
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 
@@ -8,6 +7,7 @@ try:
     import torch
 except ImportError:
     torch = None
+
 
 try:
     from sklearn.neural_network import MLPClassifier

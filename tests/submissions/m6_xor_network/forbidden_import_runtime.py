@@ -1,6 +1,5 @@
 # expect: exercise=XORNetwork hint=forbidden_import
 # train() dynamically imports sklearn with __import__ and torch with importlib.import_module (each wrapped in contextlib.suppress), so a static scan of import statements sees only numpy.
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import contextlib
 import importlib

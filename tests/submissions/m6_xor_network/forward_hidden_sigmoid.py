@@ -1,6 +1,5 @@
 # expect: exercise=forward hint=hidden_activation
 # forward uses the sigmoid in the hidden layer too, H = sigmoid(X @ W1 + b1), instead of tanh (loss, gradients and predict use the right layers).
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

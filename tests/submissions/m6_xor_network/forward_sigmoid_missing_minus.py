@@ -1,6 +1,5 @@
 # expect: exercise=forward hint=sigmoid_formula
 # forward writes the sigmoid inline as 1 / (1 + np.exp(Z2)), without the minus sign (loss, gradients and predict use a right sigmoid helper).
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

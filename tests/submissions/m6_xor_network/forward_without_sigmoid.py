@@ -1,6 +1,5 @@
 # expect: exercise=forward hint=output_activation
 # forward returns the pre-activation Z2 = H @ W2 + b2, forgetting the output sigmoid (loss, gradients and predict apply it themselves).
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

@@ -1,6 +1,5 @@
 # expect: exercise=gradients hint=output_all_zero
 # gradients recomputes the output with floor division, 1 // (1 + np.exp(-Z2)), which is 0 for every sample (train steps with a private copy of the right gradients).
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

@@ -1,6 +1,5 @@
 # expect: exercise=gradients hint=sigmoid_formula
 # gradients recomputes the output as 1 / 1 + np.exp(-Z2), a precedence slip that gives 1 + exp(-Z2) (train steps with a private copy of the right gradients).
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

@@ -1,6 +1,5 @@
 # expect: exercise=gradients hint=gradients_summed
 # gradients sums over the batch instead of averaging: dZ2 = out - y without the 1/N.
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

@@ -1,6 +1,5 @@
 # expect: exercise=loss hint=loss_summed
 # loss sums the per-sample cross-entropies instead of averaging them; gradients and train are right (and train records this loss).
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

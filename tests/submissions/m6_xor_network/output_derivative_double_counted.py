@@ -1,6 +1,5 @@
 # expect: exercise=gradients hint=output_derivative_double_counted
 # gradients multiplies the cross-entropy output gradient (out - y) by the sigmoid derivative again: dZ2 = (out - y) * out * (1 - out) / N.
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

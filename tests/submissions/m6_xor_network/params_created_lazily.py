@@ -1,6 +1,5 @@
 # expect: exercise=XORNetwork hint=params_missing
 # __init__ only remembers hidden_size and seed; params is created on the first call of a method, so a new network has no params attribute.
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

@@ -1,6 +1,5 @@
 # expect: exercise=predict hint=predict_not_integer
 # predict returns the boolean mask forward(X) >= 0.5 itself, not integer labels.
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

@@ -1,6 +1,5 @@
 # expect: exercise=predict hint=predict_probabilities
 # predict returns forward(X), the float probabilities, instead of 0/1 integer labels.
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

@@ -1,6 +1,5 @@
 # expect: exercise=predict hint=predict_threshold
 # predict cuts the pre-sigmoid Z2 at 0.5 instead of the probability, i.e. the probability at sigmoid(0.5) = 0.62.
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

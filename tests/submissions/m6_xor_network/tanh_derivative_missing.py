@@ -1,6 +1,5 @@
 # expect: exercise=gradients hint=tanh_derivative_missing
 # gradients sends dH straight to W1 and b1, without the tanh's slope (1 - H**2).
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

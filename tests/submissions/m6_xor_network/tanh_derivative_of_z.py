@@ -1,6 +1,5 @@
 # expect: exercise=gradients hint=tanh_derivative_of_z
 # gradients applies tanh's slope to the pre-activation: dZ1 = dH * (1 - Z1**2) instead of (1 - H**2).
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

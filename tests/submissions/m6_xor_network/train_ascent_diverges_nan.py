@@ -1,6 +1,5 @@
 # expect: exercise=train hint=does_not_learn
 # train adds the gradient (p += lr * grad), and the sigmoid is written exp(z) / (1 + exp(z)), so the weights grow until exp overflows and the parameters become nan.
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

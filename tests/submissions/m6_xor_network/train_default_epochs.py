@@ -1,6 +1,5 @@
 # expect: exercise=train hint=train_default_epochs
 # train's default is epochs=2000 instead of the contract's 5000, so train(X, y) returns 2000 losses (it still learns XOR).
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

@@ -1,6 +1,5 @@
 # expect: exercise=train hint=train_default_lr
 # train's default learning rate is 1.0 instead of the contract's 0.5 (it still learns XOR, and follows any lr it is given).
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

@@ -1,6 +1,5 @@
 # expect: exercise=train hint=train_ignores_lr
 # train steps with a hard-coded 0.5 instead of its lr argument (it still learns XOR with the default lr).
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

@@ -1,6 +1,5 @@
 # expect: exercise=train hint=does_not_learn
 # train counts epochs with a while loop but never increments the counter, so it never returns (stopped by the call timeout).
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

@@ -1,6 +1,5 @@
 # expect: exercise=train hint=train_update_negated
 # train writes the update the wrong way round, lr * grad - p, which flips the parameters' sign every epoch.
-"""Module 6: a network that learns XOR, NumPy only."""
 
 import numpy as np
 

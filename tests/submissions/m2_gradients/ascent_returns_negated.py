@@ -1,0 +1,14 @@
+# expect: exercise=gradient_ascent hint=ascent_result_negated
+# gradient_ascent climbs the right way but returns -x instead of x.
+
+import numpy as np
+
+
+def gradient_ascent(grad_fn, x0, lr=0.01, max_steps=10000, tol=1e-8):
+    x = np.array(x0, dtype=float)
+    for _ in range(max_steps):
+        g = np.asarray(grad_fn(x), dtype=float)
+        if np.linalg.norm(g) < tol:
+            break
+        x = x + lr * g
+    return -x
