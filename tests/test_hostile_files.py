@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import socket
+import stat
 import tempfile
 import threading
 import unicodedata
@@ -334,6 +335,46 @@ def test_os_litter_and_a_readme_do_not_make_a_plain_zip_look_like_canvas(tmp_pat
         ]
     finally:
         folder.close()
+
+
+def link_entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name)
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    return info
+
+
+@pytest.mark.parametrize(
+    ("entry", "who"),
+    [
+        ("x\x1b[31mred/t1_squares.py", "x\x1b[31mred"),  # escaped to show, not to place
+        ("submitted/ann/t1_squares/t1_squares.ipynb", "ann"),  # the only entry of its layout
+    ],
+)
+def test_a_refused_entry_keeps_its_student_s_row(tmp_path: Path, entry: str, who: str) -> None:
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(link_entry(entry), "/etc/shadow")
+    folder = find_submissions(archive, MODULES, MODULES)
+    folder.close()
+    assert [(e.student, e.refused) for e in folder.entries] == [
+        (who, "a symbolic link (only regular files are read)")
+    ]
+
+
+def test_a_refused_notebook_still_shows_the_nbgrader_layout(tmp_path: Path) -> None:
+    """The only notebook of an nbgrader zip is a link and a folder lies beside
+    submitted/: the refused entry's place still makes the layout nbgrader's."""
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("submitted/ann/t1_squares/notes.txt", "notes")
+        zipped.writestr(link_entry("submitted/ann/t1_squares/t1_squares.ipynb"), "/etc/shadow")
+        zipped.writestr("ann/", "")
+    folder = find_submissions(archive, MODULES, MODULES)
+    folder.close()
+    assert folder.layout == "zip (nbgrader)"
+    assert [(e.student, e.refused) for e in folder.entries] == [
+        ("ann", "a symbolic link (only regular files are read)")
+    ]
 
 
 def test_a_zip_of_the_class_folder_is_unwrapped(tmp_path: Path) -> None:

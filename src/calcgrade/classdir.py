@@ -94,8 +94,10 @@ def find_submissions(location: Path, modules: list[str], wanted: list[str]) -> C
 NBGRADER_FOLDERS = frozenset({"source", "release", "submitted", "autograded", "feedback"})
 
 
-def _layout(root: Path) -> tuple[_Found, str]:
-    if not is_nbgrader_layout(root):
+def _layout(root: Path, nbgrader_shaped: bool = False) -> tuple[_Found, str]:
+    """The class's layout and files; ``nbgrader_shaped``: an entry that was not unpacked
+    had nbgrader's shape (``_refused_in_nbgrader_shape``)."""
+    if not (nbgrader_shaped or is_nbgrader_layout(root)):
         return _plain(root), "plain"
     found = _nbgrader(root / "submitted")
     if not (root / "nbgrader_config.py").is_file():  # a bare copy: say what lies beside it
@@ -307,8 +309,9 @@ def _from_zip(archive: Path, modules: list[str], wanted: list[str]) -> ClassFold
     unpacked = unpack(archive, max_file_bytes=MAX_BYTES, max_total_bytes=MAX_ZIP_BYTES)
     try:
         root = unpacked.root
-        if is_nbgrader_layout(root):
-            found, layout = _layout(root)
+        shaped = _refused_in_nbgrader_shape(unpacked)
+        if shaped or is_nbgrader_layout(root):
+            found, layout = _layout(root, shaped)
         else:
             found = _plain(root, canvas=True)
             canvas = any(hint is not None for _, _, hint in found.files)
@@ -329,13 +332,31 @@ def _from_zip(archive: Path, modules: list[str], wanted: list[str]) -> ClassFold
     return folder
 
 
+def _refused_in_nbgrader_shape(unpacked: Unpacked) -> bool:
+    """Whether a zip entry that was not unpacked (a link, too big) has nbgrader's shape,
+    ``submitted/<student>/<assignment>/<name>.ipynb`` below the class's root: the
+    layout of what was unpacked alone would not show it."""
+    if not (unpacked.root / "submitted").is_dir():
+        return False
+    prefix = list(unpacked.root.relative_to(unpacked.folder).parts)
+    for entry in unpacked.refused:
+        parts = entry.stored.replace("\\", "/").split("/")
+        if parts[: len(prefix)] != prefix:
+            continue
+        parts = parts[len(prefix) :]
+        if len(parts) == 4 and parts[0] == "submitted" and parts[3].endswith(".ipynb"):
+            return True
+    return False
+
+
 def _refused_entry(found: _Found, unpacked: Unpacked, entry: Refused, layout: str) -> bool:
     """Give a zip entry that was not unpacked (too big, a link) its student's row, when
     its place in the layout says whose it is; False when it says nothing."""
-    parts = entry.name.replace("\\", "/").split("/")
+    stored = entry.stored
+    parts = stored.replace("\\", "/").split("/")
     prefix = list(unpacked.root.relative_to(unpacked.folder).parts)
     unsafe = ":" in parts[0] or any(part in ("", ".", "..") for part in parts)
-    if unsafe or parts[: len(prefix)] != prefix or not entry.name.endswith(SUFFIXES):
+    if unsafe or parts[: len(prefix)] != prefix or not stored.endswith(SUFFIXES):
         return False
     parts = parts[len(prefix) :]
     path = unpacked.root.joinpath(*parts)

@@ -15,6 +15,7 @@ zip bomb can cause. Declared sizes are only used to refuse early.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import lzma
 import os
@@ -26,7 +27,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -51,8 +52,9 @@ TOTAL_REACHED = "the zip's total size limit was reached"
 class Refused:
     """One zip entry that was not unpacked, and why."""
 
-    name: str  # as stored in the zip, with control characters escaped
+    name: str  # as stored in the zip, with control characters escaped (to show)
     reason: str
+    stored: str = field(compare=False)  # as stored in the zip (to place it: whose file)
 
 
 @dataclass
@@ -146,6 +148,7 @@ class _Unpacker:
 
     def take(self, info: zipfile.ZipInfo) -> None:
         """Unpack one entry, or count it as litter, or add it to ``refused``."""
+        parts: list[str] = []
         try:
             parts = _parts(info.filename)
             if _is_litter(parts):
@@ -155,11 +158,13 @@ class _Unpacker:
             return
         except _Refusal as refusal:
             reason = str(refusal)
+            self._keep_place(parts[:-1])
         except OSError as error:
             reason = f"cannot be written ({_shown(error)})"
             if error.errno == errno.ENAMETOOLONG:
                 reason = "its name is too long for the file system"
-        self.refused.append(Refused(printable(info.filename, newlines=False), reason))
+        shown = printable(info.filename, newlines=False)
+        self.refused.append(Refused(shown, reason, info.filename))
 
     def _unpack(self, info: zipfile.ZipInfo, parts: list[str]) -> None:
         kind = stat.S_IFMT(info.external_attr >> 16)
@@ -191,6 +196,13 @@ class _Unpacker:
         self._make_folders(parts[:-1])
         self._write(info, parts)
         self.kept[name] = True
+
+    def _keep_place(self, parts: list[str]) -> None:
+        """Make the folders of a refused entry, when they can be, so that the layout of
+        the class (``submitted/<student>/...``, a wrapping folder) still shows whose
+        file it was."""
+        with contextlib.suppress(_Refusal, OSError):
+            self._make_folders(parts)
 
     def _make_folders(self, parts: list[str]) -> None:
         """Create ``folder/parts...`` one level at a time, never through anything but a folder."""
