@@ -68,8 +68,8 @@ def new_exercise(course: Course, module: str, name: str) -> list[Change]:
         if name in _top_level_names(texts[path], path):
             raise ConfigError(f"{path.relative_to(course.root)} already defines {name!r}")
     changes = [
-        Change(reference, _with_reference(texts[reference], name)),
-        Change(solution, _with_solution(texts[solution], module, name)),
+        Change(reference, _with_reference(texts[reference], name, reference)),
+        Change(solution, _with_solution(texts[solution], module, name, solution)),
         Change(config, _with_config(texts[config], module, name, config)),
         Change(grader, _with_grader(texts[grader], name, grader)),
     ]
@@ -98,9 +98,9 @@ def _top_level_names(text: str, path: Path) -> set[str]:
     }
 
 
-def _with_reference(text: str, name: str) -> str:
+def _with_reference(text: str, name: str, path: Path) -> str:
     if not re.search(r"^import numpy as np$", text, flags=re.MULTILINE):
-        raise ConfigError("the reference does not `import numpy as np`, which NAME needs")
+        raise ConfigError(f"{path}: expected `import numpy as np` (the new function uses it)")
     return (
         text.rstrip("\n")
         + f'''
@@ -117,7 +117,9 @@ def {name}(x: np.ndarray) -> np.ndarray:
     )
 
 
-def _with_solution(text: str, module: str, name: str) -> str:
+def _with_solution(text: str, module: str, name: str, path: Path) -> str:
+    if not re.search(r"^import numpy as np$", text, flags=re.MULTILINE):
+        raise ConfigError(f"{path}: expected `import numpy as np` (the new cell uses it)")
     return (
         text.rstrip("\n")
         + f'''
