@@ -20,6 +20,7 @@ the figure without displaying it (for tests and for reuse).
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,7 +31,7 @@ FAST = {
     "transition": {"duration": 0},
 }
 
-_plotly_sent = False  # plotly.js goes into the first view's output only
+_plotly_sent = False  # plotly.js goes into an output before the first view's only
 
 
 def view(build: Callable[..., Any], *needs: str) -> Callable[..., None]:
@@ -55,20 +56,27 @@ def view(build: Callable[..., Any], *needs: str) -> Callable[..., None]:
     return shown
 
 
-def show(figure: Any) -> None:
-    """Display a plotly figure as HTML that needs no kernel and no network: the first
-    figure shown in a session carries plotly.js, the later ones use it."""
+def show(figure: Any) -> Callable[[Any], None]:
+    """Display a plotly figure as HTML that needs no kernel and no network, and return the
+    function that redraws it in place with another figure (ipywidgets views call it).
+
+    The first view of a session puts plotly.js in an output of its own, before the
+    figure: a redraw then neither sends it again nor loses it from the saved notebook."""
     from IPython.display import HTML, display
 
     global _plotly_sent
-    html = figure.to_html(
-        full_html=False,
-        include_plotlyjs=not _plotly_sent,
-        auto_play=False,
-        config={"displaylogo": False, "responsive": True},
-    )
-    _plotly_sent = True
-    display(HTML(html))
+    if not _plotly_sent:
+        plotly_js = importlib.import_module("plotly.offline").get_plotlyjs()
+        config = "<script type='text/javascript'>window.PlotlyConfig = {MathJaxConfig: 'local'};"
+        display(HTML(f"{config}</script><script type='text/javascript'>{plotly_js}</script>"))
+        _plotly_sent = True
+
+    def output(shown: Any) -> Any:
+        return HTML(shown.to_html(full_html=False, include_plotlyjs=False, auto_play=False,
+                                  config={"displaylogo": False, "responsive": True}))  # fmt: skip
+
+    handle = display(output(figure), display_id=True)
+    return lambda new: handle.update(output(new))
 
 
 def slider(

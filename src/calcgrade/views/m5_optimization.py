@@ -304,29 +304,6 @@ def live_kernel() -> bool:
     return getattr(get_ipython(), "kernel", None) is not None
 
 
-def updatable(figure: Any) -> Callable[[Any], None]:
-    """Display ``figure`` like ``views.show`` does, in an output that can be redrawn in
-    place: returns the function that replaces it by another figure. plotly.js, when this
-    is the first view of the session, goes in an output of its own, so that a redraw
-    neither sends it again nor loses it from the saved notebook."""
-    from IPython.display import HTML, display
-
-    from calcgrade import views as shared  # the first view's output carries plotly.js
-
-    if not shared._plotly_sent:
-        plotly_js = importlib.import_module("plotly.offline").get_plotlyjs()
-        config = "<script type='text/javascript'>window.PlotlyConfig = {MathJaxConfig: 'local'};"
-        display(HTML(f"{config}</script><script type='text/javascript'>{plotly_js}</script>"))
-        shared._plotly_sent = True
-
-    def output(shown: Any) -> Any:
-        return HTML(shown.to_html(full_html=False, include_plotlyjs=False, auto_play=False,
-                                  config={"displaylogo": False, "responsive": True}))  # fmt: skip
-
-    handle = display(output(figure), display_id=True)
-    return lambda new: handle.update(output(new))
-
-
 def race(
     SGD: Optimizer,
     Momentum: Optimizer,
@@ -357,7 +334,7 @@ def race(
         show(figure)
         print(f"To tune each optimizer on sliders, install ipywidgets: {INSTALL}")
         return
-    redraw = updatable(figure)
+    redraw = show(figure)
     from IPython.display import display
 
     panel, _ = tuning_panel(SGD, Momentum, Adam, RMSProp, run_optimizer, redraw)
