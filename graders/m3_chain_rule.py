@@ -1119,26 +1119,43 @@ Expression = Callable[..., Any]
 def run_expression(
     sub: Submission, expression: Expression, inputs: Sequence[float]
 ) -> tuple[float, list[float]]:
-    """Build ``expression`` from student Values, call backward(); (out.data, leaf grads).
+    """Build ``expression`` from student Values, call backward(); (out.data, leaf grads)."""
+    return run_builds(sub, expression, inputs, 1)[0]
+
+
+def run_builds(
+    sub: Submission, expression: Expression, inputs: Sequence[float], builds: int
+) -> list[tuple[float, list[float]]]:
+    """``run_expression`` for ``builds`` separate builds of the same expression, each from
+    new leaves: (out.data, leaf grads) per build.
 
     One round trip. Every node is checked to be a Value, in the order it was
     made, before anything the student's code raised later counts.
     """
     plan = sub.plan()
     nodes: list[PlannedValue] = []
-    leaves = [PlannedValue.leaf(plan, x, nodes) for x in inputs]
-    out = expression(*leaves)
-    backward = plan.method(out.step, "backward")
-    data = plan.get(out.step, "data")
-    grads = [plan.get(leaf.step, "grad") for leaf in leaves]
+    steps = []
+    for build in range(builds):
+        for _ in range(build):  # so that each build sits elsewhere in memory
+            PlannedValue.leaf(plan, 0.0, nodes)
+        leaves = [PlannedValue.leaf(plan, x, nodes) for x in inputs]
+        out = expression(*leaves)
+        backward = plan.method(out.step, "backward")
+        data = plan.get(out.step, "data")
+        steps.append((backward, data, [plan.get(leaf.step, "grad") for leaf in leaves]))
     plan.run()
     for node in nodes:
         node.made()
-    backward.value  # noqa: B018 (raises what backward() raised)
-    return (
-        as_float(data.value, "Value.data"),
-        [as_float(grad.value, "Value.grad") for grad in grads],
-    )
+    results = []
+    for backward, data, grads in steps:
+        backward.value  # noqa: B018 (raises what backward() raised)
+        results.append(
+            (
+                as_float(data.value, "Value.data"),
+                [as_float(grad.value, "Value.grad") for grad in grads],
+            )
+        )
+    return results
 
 
 class _Assigning:
@@ -1313,6 +1330,15 @@ def check_expression(
         raise
 
 
+# A correct backward() gives the same gradients however it orders the nodes (up to
+# rounding); one whose result depends on the order (say, = instead of += and the
+# children kept in a set, whose order follows memory addresses) may be right on one
+# build and wrong on the next. Each expression is built this many times, so that
+# such code fails (almost) every time, not by the luck of a run. (Only an expression in
+# which a node feeds two others can be order-dependent: the others are built once.)
+BUILDS = 6
+
+
 def compare_expression(
     sub: Submission,
     ctx: Context,
@@ -1321,17 +1347,65 @@ def compare_expression(
     what: str,
 ) -> None:
     names = "abcdefgh"[: len(inputs)]
-    data, grads = run_expression(sub, expression, inputs)
     reference_leaves = [ctx.reference.Value(x) for x in inputs]
     expected = expression(*reference_leaves)
     expected.backward()
-    require(mismatch(data, expected.data, f"{what}: the output's .data", ctx.analytic))
-    for name, grad, reference_leaf in zip(names, grads, reference_leaves, strict=True):
-        require(
-            mismatch(
+    builds = run_builds(sub, expression, inputs, BUILDS if shares_a_node(expected) else 1)
+    for data, grads in builds:
+        require(mismatch(data, expected.data, f"{what}: the output's .data", ctx.analytic))
+        for name, grad, reference_leaf in zip(names, grads, reference_leaves, strict=True):
+            failure = mismatch(
                 grad, reference_leaf.grad, f"{what}: {name}.grad after backward()", ctx.analytic
             )
-        )
+            if failure is not None:
+                raise with_unsteady_builds(failure, builds, names, ctx)
+
+
+def shares_a_node(out: Any) -> bool:
+    """Whether a node of the reference's graph of ``out`` is an input of two nodes: only
+    then can the order in which backward() visits the nodes change its result."""
+    parents: dict[int, int] = {}
+    seen: set[int] = set()
+    pending = [out]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for child in set(map(id, node._prev)):
+            parents[child] = parents.get(child, 0) + 1
+        pending.extend(node._prev)
+    return any(count > 1 for count in parents.values())
+
+
+def with_unsteady_builds(
+    failure: CheckFailure,
+    builds: list[tuple[float, list[float]]],
+    names: str,
+    ctx: Context,
+) -> CheckFailure:
+    """``failure``, saying so when the builds of the same expression gave different
+    gradients (the values only in the detail)."""
+    differing = [
+        name
+        for k, name in enumerate(names[: len(builds[0][1])])
+        if not all(close(grads[k], builds[0][1][k], ctx.analytic) for _, grads in builds)
+    ]
+    if not differing:
+        return failure
+    name = differing[0]
+    seen = ", ".join(f"{grads[names.index(name)]:.8g}" for _, grads in builds)
+    sentence = (
+        f"Built {len(builds)} times, the same expression gave different gradients: your "
+        "backward() depends on the order in which it visits the nodes, which a correct one "
+        "does not."
+    )
+    return CheckFailure(
+        f"{failure.message}\n  {sentence}",
+        hint=failure.hint,
+        detail=f"{failure.detail or failure.message}\n  {sentence} ({name}.grad: {seen})",
+        relation=failure.relation,
+    )
 
 
 @grader.check("value-course-example", exercise="Value")

@@ -146,3 +146,18 @@ def test_corpus_holds_only_mistaken_code_and_merges_to_the_whole_contract(
 def test_a_file_that_defines_the_whole_contract_is_graded_as_it_is(module: str) -> None:
     text = (ROOT / "solutions" / f"{module}.py").read_text()
     assert merged_source(module, text) == text
+
+
+@pytest.mark.slow
+def test_order_dependent_gradients_get_the_same_grade_every_run(course: Course) -> None:
+    """value_grad_overwritten's backward() is right or wrong depending on the order in
+    which its set of children is visited (memory addresses): each expression in which a
+    node feeds two others is built several times, so its grade does not depend on a
+    run's luck, and the failure says that the builds disagreed."""
+    path = corpus_submission(CORPUS / "m3_chain_rule" / "value_grad_overwritten.py")
+    runs = [grade(course, "m3_chain_rule", path, exercise="Value") for _ in range(5)]
+    outcomes = {tuple((c.id, c.status, c.score) for c in result.checks) for result in runs}
+    assert len(outcomes) == 1, outcomes
+    example = next(c for c in runs[0].checks if c.id == "value-course-example")
+    assert example.status == "failed"
+    assert "the same expression gave different gradients" in (example.detail or "")
