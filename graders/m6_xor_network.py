@@ -1,6 +1,6 @@
 """Grader for m6_xor_network, the final project: a 2-H-1 tanh/sigmoid network that learns XOR.
 
-"It learns XOR" does not prove backpropagation (DESIGN.md), so the grader sets the
+"It learns XOR" does not prove backpropagation (docs/contract.md), so the grader sets the
 network's ``params`` itself (``sub.set(net, "params", ...)``, non-symmetric random
 weights, hidden sizes 3 and 5, batches of 4 to 12 samples) and checks each method
 on its own:
