@@ -365,20 +365,23 @@ def _grade_class(
 
 
 def _released(class_dir: Path, modules: list[str], loaded: Course) -> dict[str, list[str]]:
-    """Per module, the exercises of its released notebook (nbgrader's default
-    release/<module>/<module>.ipynb) that the course still grades: what the students
-    saw. When course and release differ, the instructor is warned (on stderr)."""
+    """Per module, the exercises of its released notebook (in the release folder that
+    the course's nbgrader_config.py sets, release/ by default) that the course still
+    grades: what the students saw. When course and release differ, the instructor is
+    warned (on stderr)."""
+    from .nbgrader_course import course_directory, released_notebook
     from .nbgrader_release import compare_release
     from .text_safety import printable
 
+    directory = course_directory(class_dir)
     found = {}
     for module in modules:
-        notebook = class_dir / "release" / module / f"{module}.ipynb"
+        notebook = released_notebook(directory, module)
         release = compare_release(notebook, module, loaded.module(module).exercises)
-        warning = release.warning() if release is not None else None
-        if release is not None and warning is not None:
-            click.echo(f"warning: {printable(warning)}", err=True)
-            found[module] = [e for e in release.released if e not in release.dropped]
+        if release is None or (warning := release.warning()) is None:
+            continue
+        click.echo(f"warning: {printable(warning)}", err=True)
+        found[module] = [e for e in release.released if e not in release.dropped]
     return found
 
 

@@ -709,11 +709,17 @@ def write_to_gradebook(
 def _release(directory: Any, module: str, results: Mapping[str, ModuleResult]) -> Release | None:
     """The released notebook of ``module`` against the course's exercises (those of the
     results); None when nothing was released from this course folder."""
-    released = Path(directory.format_path(directory.release_directory, ".", module))
     course: dict[str, None] = {}
     for result in results.values():
         course.update(dict.fromkeys(result.exercises))
-    return compare_release(released / f"{module}.ipynb", module, course)
+    return compare_release(released_notebook(directory, module), module, course)
+
+
+def released_notebook(directory: Any, module: str) -> Path:
+    """Where the release folder of nbgrader's ``directory`` (as its config sets it) keeps
+    the notebook of ``module`` that the students got."""
+    folder = Path(directory.format_path(directory.release_directory, ".", module))
+    return folder / f"{module}.ipynb"
 
 
 def _write(
