@@ -332,19 +332,26 @@ def _from_zip(archive: Path, modules: list[str], wanted: list[str]) -> ClassFold
     return folder
 
 
+def _below_root(unpacked: Unpacked, entry: Refused) -> list[str] | None:
+    """The folders and file name of a zip entry that was not unpacked, below the class's
+    root; None when its name is unsafe, lies outside the root or is no submission's."""
+    parts = entry.stored.replace("\\", "/").split("/")
+    prefix = list(unpacked.root.relative_to(unpacked.folder).parts)
+    unsafe = ":" in parts[0] or any(part in ("", ".", "..") for part in parts)
+    if unsafe or parts[: len(prefix)] != prefix or not entry.stored.endswith(SUFFIXES):
+        return None
+    return parts[len(prefix) :]
+
+
 def _refused_in_nbgrader_shape(unpacked: Unpacked) -> bool:
     """Whether a zip entry that was not unpacked (a link, too big) has nbgrader's shape,
     ``submitted/<student>/<assignment>/<name>.ipynb`` below the class's root: the
     layout of what was unpacked alone would not show it."""
     if not (unpacked.root / "submitted").is_dir():
         return False
-    prefix = list(unpacked.root.relative_to(unpacked.folder).parts)
     for entry in unpacked.refused:
-        parts = entry.stored.replace("\\", "/").split("/")
-        if parts[: len(prefix)] != prefix:
-            continue
-        parts = parts[len(prefix) :]
-        if len(parts) == 4 and parts[0] == "submitted" and parts[3].endswith(".ipynb"):
+        parts = _below_root(unpacked, entry)
+        if parts and len(parts) == 4 and parts[0] == "submitted" and parts[3].endswith(".ipynb"):
             return True
     return False
 
@@ -352,13 +359,9 @@ def _refused_in_nbgrader_shape(unpacked: Unpacked) -> bool:
 def _refused_entry(found: _Found, unpacked: Unpacked, entry: Refused, layout: str) -> bool:
     """Give a zip entry that was not unpacked (too big, a link) its student's row, when
     its place in the layout says whose it is; False when it says nothing."""
-    stored = entry.stored
-    parts = stored.replace("\\", "/").split("/")
-    prefix = list(unpacked.root.relative_to(unpacked.folder).parts)
-    unsafe = ":" in parts[0] or any(part in ("", ".", "..") for part in parts)
-    if unsafe or parts[: len(prefix)] != prefix or not stored.endswith(SUFFIXES):
+    parts = _below_root(unpacked, entry)
+    if parts is None:
         return False
-    parts = parts[len(prefix) :]
     path = unpacked.root.joinpath(*parts)
     if layout == "nbgrader" and len(parts) == 4 and parts[0] == "submitted":
         found.special.append((student_id(parts[1]), path, parts[2], entry.reason))
