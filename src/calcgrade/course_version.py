@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
-from .config import Course
+from .config import Course, source_files
 
 _versions: WeakKeyDictionary[Course, dict[str, str]] = WeakKeyDictionary()
 
@@ -57,7 +57,4 @@ def _digest(course: Course, module: str) -> str:
 
 def _files(path: Path) -> list[tuple[str, Path]]:
     """The file ``path``, or the Python files of the package in the folder ``path``."""
-    if path.is_dir():
-        files = (f for f in path.rglob("*.py") if "__pycache__" not in f.parts)
-        return sorted((f.relative_to(path).as_posix(), f) for f in files)
-    return [(path.name, path)]
+    return list(source_files(path).items()) if path.is_dir() else [(path.name, path)]
