@@ -98,9 +98,13 @@ def _top_level_names(text: str, path: Path) -> set[str]:
     }
 
 
-def _with_reference(text: str, name: str, path: Path) -> str:
+def _require_numpy(text: str, path: Path, why: str) -> None:
     if not re.search(r"^import numpy as np$", text, flags=re.MULTILINE):
-        raise ConfigError(f"{path}: expected `import numpy as np` (the new function uses it)")
+        raise ConfigError(f"{path}: expected `import numpy as np` ({why})")
+
+
+def _with_reference(text: str, name: str, path: Path) -> str:
+    _require_numpy(text, path, "the new function uses it")
     return (
         text.rstrip("\n")
         + f'''
@@ -118,8 +122,7 @@ def {name}(x: np.ndarray) -> np.ndarray:
 
 
 def _with_solution(text: str, module: str, name: str, path: Path) -> str:
-    if not re.search(r"^import numpy as np$", text, flags=re.MULTILINE):
-        raise ConfigError(f"{path}: expected `import numpy as np` (the new cell uses it)")
+    _require_numpy(text, path, "the new cell uses it")
     return (
         text.rstrip("\n")
         + f'''
@@ -220,8 +223,9 @@ def _with_imports(text: str, path: Path) -> str:
         for node in tree.body
         if isinstance(node, ast.ImportFrom) and node.module == "calcgrade" and node.level == 0
     ]
-    if not found or not re.search(r"^import numpy as np$", text, flags=re.MULTILINE):
-        raise ConfigError(f"{path}: expected `import numpy as np` and `from calcgrade import ...`")
+    _require_numpy(text, path, "the new checks use it")
+    if not found:
+        raise ConfigError(f"{path}: expected `from calcgrade import ...` at the top level")
     node = found[0]
     names = sorted(  # isort's order by type: CONSTANTS, Classes, functions
         {alias.name for alias in node.names} | set(GRADER_IMPORTS),
