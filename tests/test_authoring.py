@@ -121,6 +121,7 @@ def apply(step: Step, course: Path) -> None:
 
 def run(command: str, course: Path) -> str:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("CALCGRADE_COURSE", None)  # the commands find the course they run in, not this one
     done = subprocess.run(
         command, shell=True, cwd=course, env=env, capture_output=True, text=True, timeout=600
     )
@@ -136,6 +137,15 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
+def repository_course() -> dict[str, bytes]:
+    """The files of this repository's course that the guide's steps edit in the copy."""
+    files = {name: snapshot(ROOT / name) for name in ("graders", "reference", "solutions")}
+    config = {"course_config.yml": (ROOT / "course_config.yml").read_bytes()}
+    return {
+        f"{folder}/{path}": data for folder, found in files.items() for path, data in found.items()
+    } | config
+
+
 def test_the_guides_worked_example_adds_an_exercise(tmp_path: Path) -> None:
     course = tmp_path / "course"
     course.mkdir()
@@ -149,10 +159,12 @@ def test_the_guides_worked_example_adds_an_exercise(tmp_path: Path) -> None:
     (course / "src").symlink_to(ROOT / "src")  # calcgrade is first-party for the linters
     before = snapshot(course)
 
+    ours = repository_course()
     steps = guide_steps()
     assert steps, "docs/writing-graders.md has no marked steps"
     for step in steps:
         apply(step, course)
+    assert repository_course() == ours, "a step changed this repository's course, not the copy"
 
     after = snapshot(course)
     changed = sorted(path for path in after if before.get(path) != after[path])

@@ -6,7 +6,6 @@ the check cells report what is not implemented yet, and nothing crashes.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
@@ -19,10 +18,12 @@ from .test_graders import MODULES
 pytestmark = pytest.mark.slow
 
 
-def execute(path: Path) -> nbformat.NotebookNode:
+def execute(path: Path, monkeypatch: pytest.MonkeyPatch) -> nbformat.NotebookNode:
     notebook = nbformat.read(path, as_version=4)
-    os.environ["CALCGRADE_COURSE"] = str(ROOT / "course_config.yml")
-    os.environ["MPLBACKEND"] = "Agg"
+    # for the kernel; undone after the test, so later tests in this process do not find
+    # this course instead of the one they work in
+    monkeypatch.setenv("CALCGRADE_COURSE", str(ROOT / "course_config.yml"))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
     client = NotebookClient(
         notebook,
         timeout=120,
@@ -46,8 +47,10 @@ def check_cells(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("module", MODULES)
-def test_solution_notebook_runs_and_every_check_passes(module: str) -> None:
-    cells = check_cells(execute(ROOT / "solutions" / f"{module}.ipynb"))
+def test_solution_notebook_runs_and_every_check_passes(
+    module: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cells = check_cells(execute(ROOT / "solutions" / f"{module}.ipynb", monkeypatch))
     assert cells, "the notebook has check cells"
     for source, text in cells:
         assert "points" in text, source
@@ -55,8 +58,10 @@ def test_solution_notebook_runs_and_every_check_passes(module: str) -> None:
 
 
 @pytest.mark.parametrize("module", MODULES)
-def test_stub_notebook_runs_and_checks_explain_what_is_missing(module: str) -> None:
-    cells = check_cells(execute(ROOT / "exercises" / f"{module}.ipynb"))
+def test_stub_notebook_runs_and_checks_explain_what_is_missing(
+    module: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cells = check_cells(execute(ROOT / "exercises" / f"{module}.ipynb", monkeypatch))
     assert cells
     for source, text in cells:
         assert "is not implemented yet" in text, (source, text)
