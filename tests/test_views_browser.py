@@ -62,11 +62,11 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-def exported(module: str, folder: Path) -> Path:
+def exported(module: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The solution notebook, executed and exported to one HTML file."""
     from nbconvert import HTMLExporter
 
-    notebook = execute(ROOT / "solutions" / f"{module}.ipynb")
+    notebook = execute(ROOT / "solutions" / f"{module}.ipynb", monkeypatch)
     body, _ = HTMLExporter().from_notebook_node(notebook)
     page = folder / f"{module}.html"
     page.write_text(body)
@@ -95,8 +95,10 @@ def picture(div: Any) -> tuple[str, list[Any]]:
 
 
 @pytest.mark.parametrize("module", MODULES)
-def test_every_view_moves_with_its_slider(browser: Any, module: str, tmp_path: Path) -> None:
-    page_file = exported(module, tmp_path)
+def test_every_view_moves_with_its_slider(
+    browser: Any, module: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page_file = exported(module, tmp_path, monkeypatch)
     expected = (ROOT / "solutions" / f"{module}.py").read_text().count("views.")
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     errors: list[str] = []
