@@ -6,6 +6,7 @@ the check cells report what is not implemented yet, and nothing crashes.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -18,12 +19,14 @@ from .test_graders import MODULES
 pytestmark = pytest.mark.slow
 
 
-def execute(path: Path, monkeypatch: pytest.MonkeyPatch) -> nbformat.NotebookNode:
+def execute(path: Path, monkeypatch: pytest.MonkeyPatch | None) -> nbformat.NotebookNode:
+    """The notebook at ``path``, run in a fresh kernel. The kernel's environment is set
+    through ``monkeypatch`` (undone after the test, so later tests in this process do not
+    find this course instead of the one they work in); a script passes None."""
     notebook = nbformat.read(path, as_version=4)
-    # for the kernel; undone after the test, so later tests in this process do not find
-    # this course instead of the one they work in
-    monkeypatch.setenv("CALCGRADE_COURSE", str(ROOT / "course_config.yml"))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    setenv = monkeypatch.setenv if monkeypatch else os.environ.__setitem__
+    setenv("CALCGRADE_COURSE", str(ROOT / "course_config.yml"))
+    setenv("MPLBACKEND", "Agg")
     client = NotebookClient(
         notebook,
         timeout=120,

@@ -1,8 +1,10 @@
 """The interactive views in a real browser: each module's solution notebook is
 executed (nbclient), exported to HTML (nbconvert), and opened in headless Chromium
 (Playwright driving Debian's chromium). Every view is found, its slider moved by
-the mouse, and the figure seen to change within 100 ms; a screenshot of each view
-is kept in ``tests/artifacts/browser/views/``.
+the mouse, and the figure seen to change and to show what the module's own test says
+it must; a screenshot of each view is kept in ``tests/artifacts/browser/views/``.
+How fast a view redraws is measured by ``benchmarks/views_redraw.py``, not here: a
+timing taken while the other tests load the CPU says little and fails at random.
 
 Without chromium or Playwright these tests skip, except in CI, where they fail.
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
-import statistics
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from .test_notebook_execution import execute
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = ROOT / "tests" / "artifacts" / "browser" / "views"
-REDRAW_BUDGET_MS = 100.0
+SLIDER_STOPS = (0.5, 0.25, 0.75, 0.4, 0.999)  # the last at the far right
 MODULES = sorted(
     path.stem
     for path in (ROOT / "solutions").glob("m*.py")
@@ -62,7 +63,7 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-def exported(module: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def exported(module: str, folder: Path, monkeypatch: pytest.MonkeyPatch | None) -> Path:
     """The solution notebook, executed and exported to one HTML file."""
     from nbconvert import HTMLExporter
 
@@ -114,11 +115,9 @@ def test_every_view_moves_with_its_slider(
     for index, div in enumerate(divs):
         div.scroll_into_view_if_needed()
         before = picture(div)
-        times = [move_slider(page, div, fraction) for fraction in (0.5, 0.25, 0.75, 0.4, 0.999)]
+        for fraction in SLIDER_STOPS:
+            move_slider(page, div, fraction)
         assert picture(div) != before, f"{module} view {index}: the slider changed nothing"
-        if statistics.median(times) >= REDRAW_BUDGET_MS:  # the other tests load the CPU too:
-            times += [move_slider(page, div, f) for f in (0.5, 0.25, 0.75, 0.4, 0.999)]
-        assert statistics.median(times) < REDRAW_BUDGET_MS, f"{module} view {index}: {times} ms"
         browser_check(module)(page, index, div)
         div.screenshot(path=str(ARTIFACTS / f"{module}-{index + 1}.png"))
     assert errors == [], errors
