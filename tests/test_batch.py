@@ -142,6 +142,42 @@ def test_rerun_reuses_results_and_regrades_changes(tmp_path: Path) -> None:
     assert redrawn == {Path("feedback/ben.html"), Path("instructor/ben.html")}
 
 
+def test_a_change_to_one_module_regrades_only_that_module(tmp_path: Path) -> None:
+    """A second module made from the first; its points change between two runs."""
+    course = shutil.copytree(TINY, tmp_path / "course")
+    config = course / "course_config.yml"
+    text = config.read_text()
+    config.write_text(
+        text + text[text.index("  t1_squares:") :].replace("t1_squares", "t2_squares")
+    )
+    for folder in ("graders", "reference"):
+        text = (course / folder / "t1_squares.py").read_text()
+        (course / folder / "t2_squares.py").write_text(text.replace("t1_squares", "t2_squares"))
+    folder = make_class(tmp_path / "class", {"ann": GOOD})
+    (folder / "ann" / "t2_squares.py").write_text(GOOD)
+    out = tmp_path / "out"
+
+    def run() -> str:
+        ran = CliRunner().invoke(
+            cli,
+            ["grade", str(folder), "--all", "--out", str(out), "--course", str(course)],
+            catch_exceptions=False,
+        )
+        assert ran.exit_code == 0, ran.output
+        return ran.output
+
+    assert "graded 2, reused 0" in run()
+    text = config.read_text()
+    last = text.rindex("add-one-value: {points: 1")  # t2_squares's
+    config.write_text(text[:last] + text[last:].replace("points: 1", "points: 3", 1))
+    assert "graded 1, reused 1" in run()
+    maxima = {
+        module: json.loads((out / "results" / "ann" / f"{module}.json").read_text())["max_score"]
+        for module in ("t1_squares", "t2_squares")
+    }
+    assert maxima == {"t1_squares": 5.0, "t2_squares": 7.0}
+
+
 def test_a_worker_that_cannot_start_is_ungraded_not_zero(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -348,9 +348,12 @@ def link_entry(name: str) -> zipfile.ZipInfo:
     [
         ("x\x1b[31mred/t1_squares.py", "x\x1b[31mred"),  # escaped to show, not to place
         ("submitted/ann/t1_squares/t1_squares.ipynb", "ann"),  # the only entry of its layout
+        ("ann/t1_squares.py", "ann"),
     ],
 )
 def test_a_refused_entry_keeps_its_student_s_row(tmp_path: Path, entry: str, who: str) -> None:
+    """Its row says why; its folder, made to keep its place, is not also reported as
+    having nothing inside."""
     archive = tmp_path / "class.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr(link_entry(entry), "/etc/shadow")
@@ -359,6 +362,7 @@ def test_a_refused_entry_keeps_its_student_s_row(tmp_path: Path, entry: str, who
     assert [(e.student, e.refused) for e in folder.entries] == [
         (who, "a symbolic link (only regular files are read)")
     ]
+    assert folder.problems == []
 
 
 def test_a_refused_notebook_still_shows_the_nbgrader_layout(tmp_path: Path) -> None:

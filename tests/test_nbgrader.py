@@ -32,7 +32,6 @@ from calcgrade.cli import cli
 from calcgrade.config import Course
 from calcgrade.nbgrader_course import (
     NbgraderError,
-    describe_update,
     exercise_points,
     grade_id_for,
     init,
@@ -291,9 +290,7 @@ def released_before_optimal_price(course_dir: Path, replaced_by: str | None = No
 
 
 @pytest.mark.slow
-def test_an_exercise_added_after_the_release_is_not_charged(
-    course: Course, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_exercise_added_after_the_release_is_not_charged(course: Course, tmp_path: Path) -> None:
     """The assignment was released before optimal_price was added to the course (its
     release has no test cell for it), and it still has one for an exercise since removed."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -312,8 +309,6 @@ def test_an_exercise_added_after_the_release_is_not_charged(
         "in the formgrader): elasticity. Students are graded on what was released."
     )
     assert update.warnings == (warning,)
-    assert capsys.readouterr().err == f"warning: {warning}\n"
-    assert f"  warning: {warning}" in list(describe_update(update))
     db_url = f"sqlite:///{course_dir / 'gradebook.db'}"
     with Gradebook(db_url, "calculus-for-machine-learning") as gradebook:
         submission = gradebook.find_submission(MODULE, "alice")
@@ -324,7 +319,7 @@ def test_an_exercise_added_after_the_release_is_not_charged(
     # a release that matches the course: everything graded, no warning
     nbformat.write(load(ROOT / "exercises" / f"{MODULE}.ipynb"), path)
     update = write_to_gradebook(course_dir, MODULE, {"alice": full})
-    assert update.warnings == () and "warning" not in capsys.readouterr().err
+    assert update.warnings == ()
     with Gradebook(db_url, "calculus-for-machine-learning") as gradebook:
         submission = gradebook.find_submission(MODULE, "alice")
         assert (submission.score, submission.max_score) == (11.0, 18.0)
@@ -345,7 +340,7 @@ def test_calcgrade_grade_counts_only_what_was_released(tmp_path: Path) -> None:
     args += ["--course", str(ROOT / "course_config.yml"), "--isolation", "basic"]
     ran = CliRunner().invoke(cli, args)
     assert ran.exit_code == 0, ran.output
-    assert "added to the course since the release" in ran.output
+    assert ran.output.count("added to the course since the release") == 1  # said once
     rows = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
     assert "optimal_price" not in rows[0]
     assert (rows[0]["total"], rows[0]["max"]) == ("11", "11")

@@ -72,9 +72,20 @@ class _Found:
     files: list[tuple[str, Path, str | None]] = field(default_factory=list)  # student, file, hint
     special: list[tuple[str, Path, str | None, str]] = field(default_factory=list)  # ..., why
     problems: list[str] = field(default_factory=list)
+    empty: list[tuple[Path, str]] = field(default_factory=list)  # folder, problem
 
     def shown(self, path: Path) -> str:
         return printable(str(path.relative_to(self.root)), newlines=False)
+
+    def empty_folders(self) -> list[str]:
+        """The folders with nothing to grade, not counting those that hold a zip entry
+        refused (given its own row, ``special``) since they were walked."""
+        held = [path for _, path, _, _ in self.special]
+        return [
+            problem
+            for folder, problem in self.empty
+            if not any(path.is_relative_to(folder) for path in held)
+        ]
 
 
 def student_id(name: str) -> str:
@@ -218,7 +229,7 @@ def _student_folder(found: _Found, student: str, folder: Path) -> None:
                 else:
                     found.special.append((student, path, None, _not_regular(child)))
     if len(found.files) + len(found.special) == before:
-        found.problems.append(f"{found.shown(folder)}/: no .py or .ipynb submission inside")
+        found.empty.append((folder, f"{found.shown(folder)}/: no .py or .ipynb submission inside"))
 
 
 def _nbgrader(submitted: Path) -> _Found:
@@ -236,11 +247,12 @@ def _nbgrader(submitted: Path) -> _Found:
             )
         assignments = [a for a in assignments if a.is_dir(follow_symlinks=False)]
         if not assignments:
-            found.problems.append(f"{shown}/: no assignment folder inside")
+            found.empty.append((Path(student.path), f"{shown}/: no assignment folder inside"))
         for assignment in assignments:
             notebooks = [n for n in _children(Path(assignment.path)) if n.name.endswith(".ipynb")]
             if not notebooks:
-                found.problems.append(f"{shown}/{assignment.name}/: no notebook inside")
+                where = f"{shown}/{printable(assignment.name, newlines=False)}/"
+                found.empty.append((Path(assignment.path), f"{where}: no notebook inside"))
             for notebook in notebooks:
                 who, path = student_id(student.name), Path(notebook.path)
                 if notebook.is_file(follow_symlinks=False):
@@ -253,7 +265,7 @@ def _nbgrader(submitted: Path) -> _Found:
 def _place(layout: tuple[_Found, str], modules: list[str], wanted: list[str]) -> ClassFolder:
     """Place each (student, file, module hint); list what cannot be placed, with why."""
     found, name = layout
-    problems = list(found.problems)
+    problems = found.problems + found.empty_folders()
     chosen: dict[tuple[str, str], Entry] = {}
 
     def place(student: str, module: str, path: Path, refused: str | None) -> None:

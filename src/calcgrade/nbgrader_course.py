@@ -674,9 +674,9 @@ def write_to_gradebook(
 
     Only the exercises of the released notebook (``release/<module>/<module>.ipynb``)
     are recorded: an exercise added to the course after the release is neither
-    scored nor counted in the maximum, and one warning (on stderr, and in the
-    update's ``warnings``) names the exercises in which course and release differ
-    (``calcgrade.nbgrader_release``).
+    scored nor counted in the maximum, and one warning (in the update's ``warnings``;
+    ``calcgrade grade`` says it on stderr before grading) names the exercises in
+    which course and release differ (``calcgrade.nbgrader_release``).
 
     When the assignment was generated (its source cells are in the gradebook),
     each submitted notebook is also written to
@@ -697,8 +697,6 @@ def write_to_gradebook(
         results = {student: as_released(r, release.released) for student, r in results.items()}
     maxima = _exercise_maxima(module, results)
     warning = release.warning() if release is not None else None
-    if warning:
-        click.echo(f"warning: {warning}", err=True)
     try:
         update = _write(directory, module, results, maxima, Gradebook, MissingEntry)
         return dataclasses.replace(update, warnings=(warning,) if warning else ())
@@ -1012,11 +1010,11 @@ def init(
 
 
 def describe_update(update: GradebookUpdate) -> Iterable[str]:
-    """Lines for the end of a batch: what went into nbgrader's gradebook."""
+    """Lines for the end of a batch: what went into nbgrader's gradebook (its warnings
+    were said before the batch, by ``calcgrade grade``)."""
     yield (
         f"nbgrader gradebook: {update.grades} scores of {len(update.students)} students "
         f"for {update.assignment} ({update.db_url}); {len(update.autograded)} notebooks "
         "with calcgrade's feedback in autograded/ for the formgrader"
     )
-    yield from (f"  warning: {warning}" for warning in update.warnings)
     yield from (f"  note: {note}" for note in update.notes)
