@@ -526,3 +526,17 @@ try:
     print(f"b.grad = {b.grad:.6f}   by hand: {0.5:.6f}")
 except NotImplementedError:
     print("Implement Value above to try it.")
+
+# %% [markdown]
+# **Interactive:** your `Value` builds the graph of one neuron's squared error,
+# $L = (\tanh(x_1 w_1 + x_2 w_2 + b) - 0.2)^2$, and `L.backward()` fills every
+# node's `.grad`. Move the slider to follow the backward pass node by node, from
+# `L.grad = 1` back to the weights: each step is one local rule of the chain rule.
+# The node `d` is used twice (`L = d * d`), so its gradient is the sum of two
+# paths. A red node is one where your `.data` or `.grad` differs from the chain
+# rule worked by hand; hover over it to see both.
+
+# %% tags=["demo"]
+from calcgrade.views import m3_chain_rule as views
+
+views.autograd(Value)

@@ -6,6 +6,7 @@ and gives the browser test (``test_views_browser.py``) what each view must show.
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 from types import ModuleType
@@ -76,3 +77,13 @@ def test_grading_never_imports_the_views_or_plotly() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_every_view_is_listed_in_the_docs() -> None:
+    """docs/views.md has a row for every view a notebook calls."""
+    table = (ROOT / "docs" / "views.md").read_text()
+    calls = set()
+    for path in (ROOT / "solutions").glob("m*.py"):
+        calls |= set(re.findall(r"^views\.(\w+)\(", path.read_text(), flags=re.MULTILINE))
+    assert len(calls) >= 11
+    assert sorted(name for name in calls if f"`views.{name}(" not in table) == []

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 
+from .conftest import ROOT
 from .test_views import frame_traces, solution, stub
 
 pytest.importorskip("plotly")
@@ -112,8 +114,94 @@ def test_before_backward_is_written_the_view_says_which_functions_it_needs(
     )
 
 
+# -- the autograd view: the student's Value -----------------------------------------------
+
+
+def value_class(*replaced: tuple[str, str], folder: str = "solutions") -> type:
+    """The Value class of ``folder``'s m3 file, each ``(old, new)`` of ``replaced``
+    replaced in its source."""
+    source = (ROOT / folder / "m3_chain_rule.py").read_text()
+    source = source[source.index("class Value:") :]
+    source = source[: source.index("# %%")]
+    for old, new in replaced:
+        assert old in source, old
+        source = source.replace(old, new)
+    namespace: dict[str, Any] = {"np": np, "math": math}
+    exec(source, namespace)
+    value: type = namespace["Value"]
+    return value
+
+
+def autograd_nodes_shown(figure: Any, step: int) -> tuple[list[str], list[Any]]:
+    nodes = frame_traces(figure, f"step={step}")[0]
+    return list(nodes.marker.color), [list(pair) for pair in nodes.customdata]
+
+
+def leaf_loss(leaf: str, at: float) -> float:
+    """The view's loss written out with floats, ``leaf`` moved to ``at``."""
+    inputs = {**m3_views.INPUTS, leaf: at}
+    o = np.tanh(inputs["x1"] * inputs["w1"] + inputs["x2"] * inputs["w2"] + inputs["b"])
+    return float((o - m3_views.TARGET) ** 2)
+
+
+def test_the_autograd_view_shows_the_values_grads_then_agreement() -> None:
+    figure = m3_views.autograd_figure(value_class())
+    names = list(m3_views.GRAPH)
+    colours, nodes = autograd_nodes_shown(figure, 0)
+    assert set(colours) == {m3_views.FORWARD} and all(grad is None for _, grad in nodes)
+    colours, nodes = autograd_nodes_shown(figure, 2)  # L, then d
+    assert [grad is not None for _, grad in nodes] == [n in ("L", "d") for n in names]
+    last = len(m3_views.BACKWARD_STEPS) - 1
+    colours, nodes = autograd_nodes_shown(figure, last)
+    assert set(colours) == {m3_views.BACKWARD}
+    for name, (_, grad) in zip(names, nodes, strict=True):
+        if name in m3_views.INPUTS:  # a leaf: its grad is the loss's slope along it
+            at, h = m3_views.INPUTS[name], 1e-6
+            slope = (leaf_loss(name, at + h) - leaf_loss(name, at - h)) / (2 * h)
+            assert grad == pytest.approx(slope, rel=1e-6), name
+    assert figure.frames[last].layout.title.text.endswith("worked by hand")
+
+
+def test_a_value_that_does_not_accumulate_goes_red_where_the_node_is_used_twice() -> None:
+    no_accumulation = value_class(
+        ("self.grad += other.data * out.grad", "self.grad = other.data * out.grad"),
+        ("other.grad += self.data * out.grad", "other.grad = self.data * out.grad"),
+    )
+    figure = m3_views.autograd_figure(no_accumulation)
+    names = list(m3_views.GRAPH)
+    colours, _ = autograd_nodes_shown(figure, 2)  # L and d have their grads
+    assert colours[names.index("d")] == m3_views.MISMATCH
+    assert colours[names.index("L")] == m3_views.BACKWARD
+    title = figure.frames[-1].layout.title.text
+    assert "⚠ .grad first differs at d: +0.5616, by the chain rule +1.1232" in title
+
+
+def test_a_wrong_tanh_shows_in_the_forward_pass() -> None:
+    wrong = value_class(("t = float(np.tanh(self.data))", "t = float(np.sinh(self.data))"))
+    figure = m3_views.autograd_figure(wrong)
+    colours, _ = autograd_nodes_shown(figure, 0)
+    assert colours[list(m3_views.GRAPH).index("o")] == m3_views.MISMATCH
+    assert figure.frames[0].layout.title.text.startswith("forward: .data differs")
+    assert "⚠ .data first differs at o" in figure.frames[-1].layout.title.text
+
+
+def test_before_value_is_written_the_autograd_view_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    m3_views.autograd(value_class(folder="exercises"))
+    assert capsys.readouterr().out == (
+        "Implement `Value` above, then run this cell again to see the view.\n"
+    )
+
+
 def browser_check(page: Any, index: int, div: Any) -> None:
     """What the view shows once its slider is at the far right (test_views_browser)."""
+    if index == 1:  # the autograd view: the solution's Value agrees everywhere
+        title = div.evaluate("gd => gd._fullLayout.title.text")
+        assert title.startswith("backward 6/6") and title.endswith("worked by hand"), title
+        grads = div.evaluate("gd => Array.from(gd.data[2].customdata).map(pair => pair[1])")
+        assert None not in grads and grads[-1] == 1.0
+        return
     assert index == 0
     title = div.evaluate("gd => gd._fullLayout.title.text")
     assert title.startswith("backward 4/4: dx, dW1, db1 = linear_backward"), title

@@ -201,24 +201,227 @@ def backprop_figure(
     for layer, caption in captions.items():
         figure.add_annotation(x=COLUMNS[layer], y=-1.6, yanchor="top", text=caption,
                               showarrow=False, font={"size": 12})  # fmt: skip
+    legend = (
+        f"<span style='color:{FORWARD}'>●</span> value computed on the way forward   "
+        f"<span style='color:{BACKWARD}'>●</span> gradient computed on the way back "
+        "(edge width: size of ∂L/∂w)"
+    )
+    drawn = {"x": [-1.1, 5.6], "y": [-2.15, 1.75], "height": 560, "top": 60}
+    return as_graph(figure, STEPS[0], names, legend, drawn)
+
+
+def as_graph(figure: Any, title: str, names: list[str], legend: str, drawn: dict[str, Any]) -> Any:
+    """``figure`` laid out as a graph on a blank plane: the first step's ``title``, a
+    step slider over the frames ``names``, a ``legend`` line below, and the ``drawn``
+    x and y ranges, height and top margin."""
     figure.add_annotation(
         x=0.5, y=-0.02, xref="paper", yref="paper", yanchor="top", showarrow=False,
-        font={"size": 11, "color": "#555"},
-        text=f"<span style='color:{FORWARD}'>●</span> value computed on the way forward   "
-        f"<span style='color:{BACKWARD}'>●</span> gradient computed on the way back "
-        "(edge width: size of ∂L/∂w)",
+        font={"size": 11, "color": "#555"}, text=legend,
     )  # fmt: skip
     figure.update_layout(
-        title={"text": STEPS[0]},
-        sliders=[slider([float(k) for k in range(len(states))], names, "step: ", 0)],
-        xaxis={"range": [-1.1, 5.6], "visible": False},
-        yaxis={"range": [-2.15, 1.75], "visible": False},
+        title={"text": title},
+        sliders=[slider([float(k) for k in range(len(names))], names, "step: ", 0)],
+        xaxis={"range": drawn["x"], "visible": False},
+        yaxis={"range": drawn["y"], "visible": False},
         showlegend=False,
-        height=560,
-        margin={"t": 60, "b": 20, "l": 20, "r": 20},
+        height=drawn["height"],
+        margin={"t": drawn["top"], "b": 20, "l": 20, "r": 20},
         plot_bgcolor="white",
     )
     return figure
 
 
 backprop = view(backprop_figure, "linear_forward", "linear_backward", "tanh_backward", "mse_loss")
+
+
+# -- autograd: the student's Value on one neuron and its loss ----------------------------
+
+INPUTS = {"x1": 2.0, "w1": -3.0, "x2": 0.5, "w2": 1.0, "b": 6.5}
+TARGET = 0.2
+MISMATCH = "#d62728"  # red: differs from the chain rule
+LEFT = {"x1", "w1", "x2", "w2"}  # labelled on their left, with no caption
+# the graph of L = (tanh(x1·w1 + x2·w2 + b) − TARGET)²: node, what makes it, where it sits
+GRAPH = {
+    "x1": ("an input", (0.0, 3.0)),
+    "w1": ("a weight", (0.0, 2.0)),
+    "x2": ("an input", (0.0, 1.0)),
+    "w2": ("a weight", (0.0, 0.0)),
+    "x1w1": ("x1 · w1", (1.2, 2.5)),
+    "x2w2": ("x2 · w2", (1.2, 0.5)),
+    "s": ("x1w1 + x2w2", (2.4, 1.5)),
+    "b": ("the bias", (2.4, -0.2)),
+    "n": ("s + b", (3.6, 0.9)),
+    "o": ("tanh(n)", (4.8, 0.9)),
+    "d": (f"o − {TARGET:g}", (6.0, 0.9)),
+    "L": ("d · d", (7.2, 0.9)),
+}
+EDGES = [("x1", "x1w1"), ("w1", "x1w1"), ("x2", "x2w2"), ("w2", "x2w2"), ("x1w1", "s"),
+         ("x2w2", "s"), ("s", "n"), ("b", "n"), ("n", "o"), ("o", "d")]  # fmt: skip
+# the backward pass, a slider position per node (or nodes) it reaches: who, and why
+BACKWARD_STEPS = [
+    ((), "forward: your Value computed every .data (blue). Move the slider to run L.backward()"),
+    (("L",), "backward 1/6: L.grad = 1, where every backward pass starts"),
+    (("d",), "backward 2/6: L = d · d uses d twice: d.grad adds both paths, d·L.grad + d·L.grad"),
+    (("o",), "backward 3/6: d = o − y: a difference passes d.grad on to o unchanged"),
+    (("n",), "backward 4/6: o = tanh(n): n.grad = (1 − o²) · o.grad"),
+    (("s", "b"), "backward 5/6: n = s + b: a sum passes n.grad on to both"),
+    (("x1w1", "x2w2", "x1", "w1", "x2", "w2"),
+     "backward 6/6: s passes its grad on; x1w1 = x1 · w1 gives x1.grad = w1 · x1w1.grad, "
+     "w1.grad = x1 · x1w1.grad"),
+]  # fmt: skip
+
+
+def chain_rule_by_hand(inputs: dict[str, float] = INPUTS, y: float = TARGET) -> dict[str, Any]:
+    """Every node's (data, grad) of GRAPH, computed here with floats, not with Value."""
+    x1, w1, x2, w2, b = (inputs[k] for k in ("x1", "w1", "x2", "w2", "b"))
+    s = x1 * w1 + x2 * w2
+    o = float(np.tanh(s + b))
+    d = o - y
+    grad_d = 2 * d
+    grad_n = (1 - o**2) * grad_d
+    return {
+        "x1": (x1, w1 * grad_n), "w1": (w1, x1 * grad_n), "x2": (x2, w2 * grad_n),
+        "w2": (w2, x2 * grad_n), "x1w1": (x1 * w1, grad_n), "x2w2": (x2 * w2, grad_n),
+        "s": (s, grad_n), "b": (b, grad_n), "n": (s + b, grad_n), "o": (o, grad_d),
+        "d": (d, grad_d), "L": (d * d, 1.0),
+    }  # fmt: skip
+
+
+def autograd_nodes(
+    value_class: Callable[[float], Any], inputs: dict[str, float] = INPUTS, y: float = TARGET
+) -> dict[str, tuple[float, float]]:
+    """The loss built with the student's ``Value``, and ``L.backward()`` run: every node's
+    (.data, .grad) as the student's class left them."""
+    nodes = {name: value_class(inputs[name]) for name in ("x1", "w1", "x2", "w2", "b")}
+    nodes["x1w1"] = nodes["x1"] * nodes["w1"]
+    nodes["x2w2"] = nodes["x2"] * nodes["w2"]
+    nodes["s"] = nodes["x1w1"] + nodes["x2w2"]
+    nodes["n"] = nodes["s"] + nodes["b"]
+    nodes["o"] = nodes["n"].tanh()
+    nodes["d"] = nodes["o"] - y
+    nodes["L"] = nodes["d"] * nodes["d"]
+    nodes["L"].backward()
+    return {name: (_number(node, "data"), _number(node, "grad")) for name, node in nodes.items()}
+
+
+def _number(node: Any, attribute: str) -> float:
+    """``node.<attribute>`` as a float; NaN when it is missing or not a number."""
+    try:
+        return float(getattr(node, attribute))
+    except (AttributeError, TypeError, ValueError):
+        return float("nan")
+
+
+def _agrees(got: float, expected: float) -> bool:
+    return bool(np.isclose(got, expected, rtol=1e-6, atol=1e-9))
+
+
+def verdict(
+    got: dict[str, tuple[float, float]],
+    expected: dict[str, tuple[float, float]],
+    wrong_data: set[str],
+    wrong_grad: set[str],
+) -> str:
+    """The last step's word: all agrees, or where the student's values first differ
+    (forward order for .data, backward order for .grad: later nodes inherit the error)."""
+    if wrong_data:
+        first = next(n for n in GRAPH if n in wrong_data)
+        return (f"⚠ .data first differs at {first}: {got[first][0]:+.4f}, by hand "
+                f"{expected[first][0]:+.4f}; the nodes to its right use it (red)")  # fmt: skip
+    if wrong_grad:
+        first = next(n for who, _ in BACKWARD_STEPS for n in who if n in wrong_grad)
+        return (f"⚠ .grad first differs at {first}: {got[first][1]:+.4f}, by the chain rule "
+                f"{expected[first][1]:+.4f}; the nodes to its left inherit that (red)")  # fmt: skip
+    return "✓ every .data and .grad agrees with the chain rule worked by hand"
+
+
+def autograd_figure(value_class: Callable[[float], Any]) -> Any:
+    """The graph of one neuron's squared error, built with the student's ``Value``: its
+    .data on every node, then, one slider position per step of the backward pass, the
+    .grad that ``L.backward()`` left there (red where it differs from the chain rule)."""
+    import plotly.graph_objects as go
+
+    got = autograd_nodes(value_class)
+    expected = chain_rule_by_hand()
+    names = list(GRAPH)
+    wrong_data = {n for n in names if not _agrees(got[n][0], expected[n][0])}
+    wrong_grad = {n for n in names if not _agrees(got[n][1], expected[n][1])}
+
+    def colour(name: str, reached: set[str]) -> str:
+        if name in wrong_data or (name in reached and name in wrong_grad):
+            return MISMATCH
+        return BACKWARD if name in reached else FORWARD
+
+    def text(name: str, reached: set[str]) -> str:
+        data, grad = got[name]
+        lines = [f"<b>{name}</b> = {data:+.4f}"]
+        if name in reached:
+            lines.append(f"grad {grad:+.4f}")
+        return "<br>".join(lines)
+
+    def hover(name: str) -> str:
+        (data, grad), (data_ok, grad_ok) = got[name], expected[name]
+        return (f"{name} = {GRAPH[name][0]}<br>.data {data:+.6f} (chain rule {data_ok:+.6f})"
+                f"<br>.grad {grad:+.6f} (chain rule {grad_ok:+.6f})")  # fmt: skip
+
+    def nodes(reached: set[str]) -> Any:
+        return go.Scatter(
+            x=[GRAPH[n][1][0] for n in names],
+            y=[GRAPH[n][1][1] for n in names],
+            mode="markers+text",
+            marker={"size": 30, "color": [colour(n, reached) for n in names],
+                    "line": {"color": "white", "width": 2}},
+            text=[text(n, reached) for n in names],
+            textposition=["middle left" if n in LEFT else "top center" for n in names],
+            textfont={"size": 11},
+            customdata=[[got[n][0], got[n][1] if n in reached else None] for n in names],
+            hovertext=[hover(n) for n in names],
+            hoverinfo="text",
+        )  # fmt: skip
+
+    figure = go.Figure()
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for start, end in EDGES:
+        (x0, y0), (x1, y1) = GRAPH[start][1], GRAPH[end][1]
+        xs += [x0, x1, None]
+        ys += [y0, y1, None]
+    (x0, y0), (x1, y1) = GRAPH["d"][1], GRAPH["L"][1]
+    for bend in (0.35, -0.35):  # d feeds L twice (L = d · d): two edges
+        xs += [x0, (x0 + x1) / 2, x1, None]
+        ys += [y0, y0 + bend, y1, None]
+    figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip",
+                                line={"color": WAITING, "width": 2}))  # fmt: skip
+    figure.add_trace(
+        go.Scatter(x=[GRAPH[n][1][0] for n in names], y=[GRAPH[n][1][1] - 0.33 for n in names],
+                   mode="text", text=["" if n in LEFT else GRAPH[n][0] for n in names],
+                   hoverinfo="skip",
+                   textfont={"size": 10, "color": "#555"})
+    )  # fmt: skip
+    reached: set[str] = set()
+    frames, titles = [], []
+    for step, (who, why) in enumerate(BACKWARD_STEPS):
+        reached |= set(who)
+        title = why
+        if step == 0 and wrong_data:
+            at = ", ".join(n for n in names if n in wrong_data)
+            title = f"forward: .data differs from the value worked by hand at {at} (red)"
+        if step == len(BACKWARD_STEPS) - 1:
+            title += "<br>" + verdict(got, expected, wrong_data, wrong_grad)
+        titles.append(title)
+        frames.append(go.Frame(name=f"step={step}", data=[nodes(set(reached))], traces=[2],
+                               layout={"title": {"text": title}}))  # fmt: skip
+    figure.add_trace(frames[0].data[0])
+    figure.frames = frames
+    leaves = ", ".join(f"{k} = {v:g}" for k, v in INPUTS.items())
+    legend = (
+        f"L = (tanh(x1·w1 + x2·w2 + b) − {TARGET:g})² with {leaves}   "
+        f"<span style='color:{FORWARD}'>●</span> .data   "
+        f"<span style='color:{BACKWARD}'>●</span> .grad from L.backward()   "
+        f"<span style='color:{MISMATCH}'>●</span> differs from the chain rule"
+    )
+    drawn = {"x": [-1.3, 7.8], "y": [-0.8, 3.6], "height": 520, "top": 80}
+    return as_graph(figure, titles[0], [f.name for f in frames], legend, drawn)
+
+
+autograd = view(autograd_figure, "Value")
