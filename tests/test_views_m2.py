@@ -120,7 +120,7 @@ def test_before_the_functions_exist_each_view_says_which_to_write(
     assert capsys.readouterr().out.splitlines() == [
         "Implement `business_profit` and `business_profit_gradient` above, "
         "then run this cell again to see the view.",
-        "Implement `business_profit` and `business_profit_gradient` and `gradient_ascent` above, "
+        "Implement `business_profit`, `business_profit_gradient` and `gradient_ascent` above, "
         "then run this cell again to see the view.",
     ]
 

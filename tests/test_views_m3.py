@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -109,7 +110,7 @@ def test_before_backward_is_written_the_view_says_which_functions_it_needs(
 ) -> None:
     m3_views.backprop(m3.linear_forward, stub, m3.tanh_backward, m3.mse_loss)
     assert capsys.readouterr().out == (
-        "Implement `linear_forward` and `linear_backward` and `tanh_backward` and `mse_loss` "
+        "Implement `linear_forward`, `linear_backward`, `tanh_backward` and `mse_loss` "
         "above, then run this cell again to see the view.\n"
     )
 
@@ -117,9 +118,11 @@ def test_before_backward_is_written_the_view_says_which_functions_it_needs(
 # -- the autograd view: the student's Value -----------------------------------------------
 
 
-def value_class(*replaced: tuple[str, str], folder: str = "solutions") -> type:
+def value_class(
+    *replaced: tuple[str, str], folder: str = "solutions", file: Path | None = None
+) -> type:
     """The Value class of ``folder``'s m3 file, each ``(old, new)`` of ``replaced``
-    replaced in its source."""
+    replaced in its source; kept in ``file`` (so that tracebacks show its lines), if given."""
     source = (ROOT / folder / "m3_chain_rule.py").read_text()
     source = source[source.index("class Value:") :]
     source = source[: source.index("# %%")]
@@ -127,7 +130,9 @@ def value_class(*replaced: tuple[str, str], folder: str = "solutions") -> type:
         assert old in source, old
         source = source.replace(old, new)
     namespace: dict[str, Any] = {"np": np, "math": math}
-    exec(source, namespace)
+    if file is not None:
+        file.write_text(source)
+    exec(compile(source, str(file or "<value>"), "exec"), namespace)
     value: type = namespace["Value"]
     return value
 
@@ -191,6 +196,18 @@ def test_before_value_is_written_the_autograd_view_says_so(
     m3_views.autograd(value_class(folder="exercises"))
     assert capsys.readouterr().out == (
         "Implement `Value` above, then run this cell again to see the view.\n"
+    )
+
+
+def test_a_value_that_raises_gets_a_word_naming_the_line_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    slip = ("t = float(np.tanh(self.data))", "t = float(np.tanh(self.data)) / 0")
+    m3_views.autograd(value_class(slip, file=tmp_path / "value.py"))
+    assert capsys.readouterr().out == (
+        "The view could not be drawn: your `Value` raised ZeroDivisionError: float division "
+        "by zero at `t = float(np.tanh(self.data)) / 0`. Run the check cells above to see "
+        "what to fix, then run this cell again.\n"
     )
 
 

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import functools
 import importlib
+import sys
+import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 INSTALL = "pip install 'calcgrade[notebook]'  (or: pip install plotly ipywidgets)"
@@ -35,25 +38,54 @@ _plotly_sent = False  # plotly.js goes into an output before the first view's on
 
 
 def view(build: Callable[..., Any], *needs: str) -> Callable[..., None]:
-    """A notebook entry point for the figure ``build`` makes: displays it, or says what
-    is missing (plotly, or the student's functions named in ``needs``)."""
+    """A notebook entry point for the figure ``build`` makes: displays it, or says why
+    there is none (``built``)."""
 
     @functools.wraps(build)
     def shown(*args: Any, **kwargs: Any) -> None:
-        try:
-            import plotly  # noqa: F401
-        except ImportError:
-            print(f"This interactive view needs plotly: {INSTALL}")
-            return
-        try:
-            figure = build(*args, **kwargs)
-        except NotImplementedError:
-            names = " and ".join(f"`{name}`" for name in needs)
-            print(f"Implement {names} above, then run this cell again to see the view.")
-            return
-        show(figure)
+        figure = built(build, needs, *args, **kwargs)
+        if figure is not None:
+            show(figure)
 
     return shown
+
+
+def built(build: Callable[..., Any], needs: Sequence[str], *args: Any, **kwargs: Any) -> Any:
+    """The figure ``build`` makes with the student's functions, or None after saying why
+    there is none: plotly is missing, a function of ``needs`` is not written yet (it
+    raises NotImplementedError), or one raised an error."""
+    try:
+        import plotly  # noqa: F401
+    except ImportError:
+        print(f"This interactive view needs plotly: {INSTALL}")
+        return None
+    quoted = [f"`{name}`" for name in needs]
+    names = " and ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+    try:
+        return build(*args, **kwargs)
+    except NotImplementedError:
+        print(f"Implement {names} above, then run this cell again to see the view.")
+    except Exception as error:  # the student's code: a word, not a traceback from here
+        said = str(error)
+        said = f": {said[:300]}{'…' if len(said) > 300 else ''}" if said else ""
+        print(
+            f"The view could not be drawn: your {names.replace(' and ', ' or ')} raised "
+            f"{type(error).__name__}{said}{_where(error)}. Run the check cells above to see "
+            "what to fix, then run this cell again."
+        )
+    return None
+
+
+def _where(error: BaseException) -> str:
+    """`` at `<line>` ``: the last line of the student's code the error went through, or
+    nothing when it came from elsewhere (NumPy, Python)."""
+    ours = Path(__file__).resolve().parent
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        path = Path(frame.filename)
+        library = "site-packages" in path.parts or path.is_relative_to(sys.base_prefix)
+        if frame.line and not library and not path.resolve().is_relative_to(ours):
+            return f" at `{frame.line.strip()}`"
+    return ""
 
 
 def show(figure: Any) -> Callable[[Any], None]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import FAST, INSTALL, show, slider
+from . import FAST, INSTALL, built, show, slider
 
 START = np.array([-1.5, 1.5])
 MINIMUM = np.array([1.0, 1.0])
@@ -312,18 +312,9 @@ def race(
     run_optimizer: Callable[..., Any],
 ) -> None:
     """The race on the Rosenbrock valley, with the tuning panel in a live kernel."""
-    try:
-        import plotly  # noqa: F401
-    except ImportError:
-        print(f"This interactive view needs plotly: {INSTALL}")
-        return
-    try:
-        figure = race_figure(SGD, Momentum, Adam, RMSProp, run_optimizer)
-    except NotImplementedError:
-        print(
-            "Implement `SGD`, `Momentum`, `Adam` and `run_optimizer` above, "
-            "then run this cell again to see the view."
-        )
+    needs = ("SGD", "Momentum", "Adam", "run_optimizer")
+    figure = built(race_figure, needs, SGD, Momentum, Adam, RMSProp, run_optimizer)
+    if figure is None:
         return
     if not live_kernel():
         show(figure)
