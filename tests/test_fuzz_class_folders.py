@@ -100,13 +100,14 @@ from typing import Any, Literal, TypeVar
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from calcgrade.batch import student_file_name
 from calcgrade.classdir import LITTER, ClassFolder, find_submissions
 from calcgrade.classdir import is_nbgrader_layout as is_nbgrader
 from calcgrade.cli import cli
+from calcgrade.lms_zip import Unpacked
 from calcgrade.submission import MAX_BYTES
 from calcgrade.text_safety import csv_cell, printable
 
@@ -804,6 +805,19 @@ def check_unpacked(built: Built, folder: ClassFolder) -> None:
         assert info.st_size <= MAX_BYTES
 
 
+def nbgrader_shaped(spec: ClassSpec) -> bool:
+    """A plain class that calcgrade reads as nbgrader's on purpose: its student named
+    ``submitted`` is the only one, or has a notebook two folders down, nbgrader's very
+    shape (``submitted/<student>/<assignment>/*.ipynb``): a copy of nbgrader's folders
+    without its config is far likelier. The other students' folders are then named as
+    skipped, not dropped, which check_covered still checks."""
+    named = [student for student in spec.students if student.name == "submitted"]
+    return bool(named) and (
+        len(spec.students) == 1
+        or any(e.path.count("/") == 2 and e.path.endswith(".ipynb") for e in named[0].entries)
+    )
+
+
 def find(built: Built) -> ClassFolder:
     return within(10, lambda: find_submissions(built.target, MODULES, MODULES))
 
@@ -813,6 +827,23 @@ def find(built: Built) -> ClassFolder:
 
 @settings(FAST, max_examples=300)
 @given(spec=class_specs())
+@example(spec=ClassSpec("plain", (Student("submitted", "folder", ()),)))  # see nbgrader_shaped
+@example(  # found by a randomized run: links beside submitted/ were passed over
+    spec=ClassSpec(
+        "plain",
+        (Student("ann", "link_classmate", ()), Student("submitted", "folder", ())),
+    )
+)
+@example(  # found by a randomized run: see nbgrader_shaped
+    spec=ClassSpec(
+        "plain",
+        (
+            Student("ann", "folder", ()),
+            Student("a b", "folder", ()),
+            Student("submitted", "folder", (FolderEntry("deep/er/t1_squares.ipynb", "good", b""),)),
+        ),
+    )
+)
 def test_any_class_folder_is_found_without_writing_or_dropping_anything(spec: ClassSpec) -> None:
     with tempfile.TemporaryDirectory() as name:
         built = build_folder(Path(name), spec)
@@ -825,7 +856,7 @@ def test_any_class_folder_is_found_without_writing_or_dropping_anything(spec: Cl
             # may be dropped
             layout = "nbgrader" if is_nbgrader(built.target) else "plain"
             assert folder.layout == layout
-            if spec.layout == "plain":
+            if spec.layout == "plain" and not nbgrader_shaped(spec):
                 assert layout == "plain"
             check_covered(built.target, layout, folder)
             top = built.target / "submitted" if layout == "nbgrader" else built.target
@@ -836,8 +867,37 @@ def test_any_class_folder_is_found_without_writing_or_dropping_anything(spec: Cl
         assert list(built.scratch.iterdir()) == []
 
 
+def refused_in_nbgrader_shape(unpacked: Unpacked) -> bool:
+    """Whether an entry that was not unpacked (a link, too big) lies at
+    ``submitted/<student>/<assignment>/<name>.ipynb`` below the class's root, beside a
+    real ``submitted/``: its place alone shows nbgrader's layout, which the unpacked
+    files may not."""
+    prefix = unpacked.root.relative_to(unpacked.folder).parts
+    for entry in unpacked.refused:
+        parts = tuple(entry.stored.replace("\\", "/").split("/"))
+        if any(part in ("", ".", "..") for part in parts):
+            continue  # an unsafe name says nothing of the layout
+        below = parts[len(prefix) :] if parts[: len(prefix)] == prefix else ()
+        if len(below) == 4 and below[0] == "submitted" and below[3].endswith(".ipynb"):
+            return (unpacked.root / "submitted").is_dir()
+    return False
+
+
 @settings(FAST, max_examples=200)
 @given(spec=zip_specs())
+@example(  # found by a randomized run: a refused notebook shows nbgrader's layout
+    spec=ZipSpec(
+        names=("ann",),
+        wrap="",
+        nbgrader=True,
+        entries=(
+            ZipEntry("submitted/ann/t1_squares/t1_squares.ipynb", "link_secret"),
+            ZipEntry("submitted/ann/t1_squares/notes.txt", "good"),
+            ZipEntry("ann/", "dir"),
+        ),
+        bomb=None,
+    )
+)
 def test_any_class_zip_is_unpacked_safely_and_accounted_for(spec: ZipSpec) -> None:
     with tempfile.TemporaryDirectory() as name:
         built = build_zip(Path(name), spec)
@@ -850,7 +910,8 @@ def test_any_class_zip_is_unpacked_safely_and_accounted_for(spec: ZipSpec) -> No
                 assert root == folder.unpacked.folder or root.is_relative_to(folder.unpacked.folder)
                 assert built.scratch in folder.unpacked.folder.parents
                 check_unpacked(built, folder)
-                layout = "nbgrader" if is_nbgrader(root) else "plain"
+                shaped = refused_in_nbgrader_shape(folder.unpacked)
+                layout = "nbgrader" if shaped or is_nbgrader(root) else "plain"
                 assert folder.layout in (f"zip ({layout})", "zip (canvas)")
                 if folder.layout != "zip (canvas)":
                     check_covered(root, layout, folder)
@@ -949,8 +1010,16 @@ def check_graded(built: Built, want: Expected) -> None:
     zipped = built.target.suffix == ".zip"
     nbgrader = is_folder(built.target) and is_nbgrader(built.target)
     top = built.target / "submitted" if nbgrader else built.target
+    names = built.names
+    if is_folder(built.target) and not nbgrader:  # a drawn nbgrader class may read as plain:
+        inside = built.target / "submitted"  # its students are then in student "submitted"
+        names = list(dict.fromkeys(
+            "submitted" if os.path.lexists(inside / n) and not os.path.lexists(built.target / n)
+            else n
+            for n in names
+        ))  # fmt: skip
     if want.unwrapped == built.wrap:  # else a lone student folder was taken as a wrapper
-        for name in built.names:
+        for name in names:
             if is_litter(name, folder=zipped or is_folder(top / name)):  # skipped by design
                 continue
             assert csv_cell(name) in shown_rows or mentioned(name, listed), (name, output)
@@ -991,6 +1060,12 @@ def check_graded(built: Built, want: Expected) -> None:
 @pytest.mark.slow
 @settings(FAST, max_examples=40)
 @given(spec=class_specs())
+@example(  # found by a randomized run: a drawn nbgrader class read as plain
+    spec=ClassSpec(
+        "nbgrader",
+        (Student("ann", "folder", ()), Student("evil\u202etxt.py", "link_classmate", ())),
+    )
+)
 def test_grading_any_class_folder_keeps_every_student_apart_and_nothing_leaks(
     spec: ClassSpec,
 ) -> None:
@@ -1037,6 +1112,25 @@ def test_a_student_named_submitted_does_not_hide_the_class(tmp_path: Path) -> No
     (tmp_path / "ann" / "t1_squares.py").write_text(GOOD)
     folder = find_submissions(tmp_path, MODULES, MODULES)
     assert "ann" in {e.student for e in folder.entries} or mentioned("ann", folder.problems)
+
+
+def test_a_link_beside_submitted_is_named_not_dropped(tmp_path: Path) -> None:
+    """Links beside an empty ``submitted/`` (found by a randomized run) made the class
+    read as nbgrader's, and were then passed over without a word. A link may stand for a
+    student's folder: the class is plain, and each link named."""
+    (tmp_path / "submitted").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "ann").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "elsewhere").rename(tmp_path / ".elsewhere")  # dangling, still a link
+    folder = find_submissions(tmp_path, MODULES, MODULES)
+    assert folder.layout == "plain"
+    assert mentioned("ann", folder.problems)
+    # beside the nbgrader shape, a link is named as skipped
+    (tmp_path / "submitted" / "ben" / "t1_squares").mkdir(parents=True)
+    (tmp_path / "submitted" / "ben" / "t1_squares" / "t1_squares.ipynb").write_text(notebook(GOOD))
+    folder = find_submissions(tmp_path, MODULES, MODULES)
+    assert folder.layout == "nbgrader"
+    assert "ann: a symbolic link beside nbgrader's submitted/ folder (skipped)" in folder.problems
 
 
 @pytest.mark.parametrize("stray", ["file", "fifo", "notebook beside an assignment"])

@@ -113,8 +113,12 @@ def _layout(root: Path, nbgrader_shaped: bool = False) -> tuple[_Found, str]:
     found = _nbgrader(root / "submitted")
     if not (root / "nbgrader_config.py").is_file():  # a bare copy: say what lies beside it
         for other in _others(root):
-            name = printable(other, newlines=False)
-            found.problems.append(f"{name}/: beside nbgrader's submitted/ folder {SKIP}")
+            name = printable(other.name, newlines=False)
+            if other.is_dir(follow_symlinks=False):
+                found.problems.append(f"{name}/: beside nbgrader's submitted/ folder {SKIP}")
+            else:
+                kind = _kind(other)
+                found.problems.append(f"{name}: {kind} beside nbgrader's submitted/ folder {SKIP}")
     return found, "nbgrader"
 
 
@@ -136,14 +140,16 @@ def is_nbgrader_layout(root: Path) -> bool:
     return not _others(root)
 
 
-def _others(root: Path) -> list[str]:
-    """The folders beside ``submitted/`` that are not nbgrader's own."""
+def _others(root: Path) -> list[os.DirEntry[str]]:
+    """What lies beside ``submitted/`` and could be a student's: folders that are not
+    nbgrader's own, and links and other entries that are not regular files (a link may
+    stand for a student's folder)."""
     return [
-        e.name
+        e
         for e in _children(root)
-        if e.is_dir(follow_symlinks=False)
-        and not e.name.startswith(".")
+        if not e.name.startswith(".")
         and e.name not in NBGRADER_FOLDERS
+        and not e.is_file(follow_symlinks=False)
     ]
 
 
