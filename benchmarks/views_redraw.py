@@ -32,7 +32,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.test_views_browser import MODULES, exported, move_slider  # noqa: E402
+from tests.test_views_browser import MODULES, move_slider, opened  # noqa: E402
 
 FULL_REDRAW = """async gd => {
     const figure = {data: gd.data, layout: gd.layout, frames: gd._transitionData._frames};
@@ -79,14 +79,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         for module in args.modules:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.goto(exported(module, Path(tmp), None).as_uri())
-            expected = (ROOT / "solutions" / f"{module}.py").read_text().count("views.")
-            page.wait_for_function(
-                "n => document.querySelectorAll('.plotly-graph-div .main-svg').length >= n",
-                arg=expected,
-                timeout=30_000,
-            )
+            page, _ = opened(browser, module, Path(tmp), None)
             for index, div in enumerate(page.query_selector_all(".plotly-graph-div")):
                 div.scroll_into_view_if_needed()
                 times, full = measure(page, div, args.moves)

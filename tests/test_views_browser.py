@@ -74,6 +74,29 @@ def exported(module: str, folder: Path, monkeypatch: pytest.MonkeyPatch | None) 
     return page
 
 
+def views_called(module: str) -> int:
+    """How many views the solution notebook of ``module`` shows."""
+    return (ROOT / "solutions" / f"{module}.py").read_text().count("views.")
+
+
+def opened(
+    browser: Any, module: str, folder: Path, monkeypatch: pytest.MonkeyPatch | None
+) -> tuple[Any, list[str]]:
+    """A new page showing the solution notebook of ``module`` exported to HTML, once all
+    its views are drawn, and the list that collects the page's script errors."""
+    page_file = exported(module, folder, monkeypatch)
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_file.as_uri())
+    page.wait_for_function(
+        "n => document.querySelectorAll('.plotly-graph-div .main-svg').length >= n",
+        arg=views_called(module),
+        timeout=30_000,
+    )
+    return page, errors
+
+
 def move_slider(page: Any, div: Any, fraction: float) -> float:
     """Click the view's slider rail at ``fraction`` of its length, as a person would;
     the milliseconds from the slider's change to the figure redrawn."""
@@ -99,16 +122,8 @@ def picture(div: Any) -> tuple[str, list[Any]]:
 def test_every_view_moves_with_its_slider(
     browser: Any, module: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    page_file = exported(module, tmp_path, monkeypatch)
-    expected = (ROOT / "solutions" / f"{module}.py").read_text().count("views.")
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(page_file.as_uri())
-    page.wait_for_function(
-        f"() => document.querySelectorAll('.plotly-graph-div .main-svg').length >= {expected}",
-        timeout=30_000,
-    )
+    page, errors = opened(browser, module, tmp_path, monkeypatch)
+    expected = views_called(module)
     divs = page.query_selector_all(".plotly-graph-div")
     assert len(divs) == expected, f"{module}: {len(divs)} views shown, {expected} called"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

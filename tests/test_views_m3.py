@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -129,7 +128,7 @@ def value_class(
     for old, new in replaced:
         assert old in source, old
         source = source.replace(old, new)
-    namespace: dict[str, Any] = {"np": np, "math": math}
+    namespace: dict[str, Any] = {"np": np}
     if file is not None:
         file.write_text(source)
     exec(compile(source, str(file or "<value>"), "exec"), namespace)

@@ -271,7 +271,9 @@ BACKWARD_STEPS = [
 ]  # fmt: skip
 
 
-def chain_rule_by_hand(inputs: dict[str, float] = INPUTS, y: float = TARGET) -> dict[str, Any]:
+def chain_rule_by_hand(
+    inputs: dict[str, float] = INPUTS, y: float = TARGET
+) -> dict[str, tuple[float, float]]:
     """Every node's (data, grad) of GRAPH, computed here with floats, not with Value."""
     x1, w1, x2, w2, b = (inputs[k] for k in ("x1", "w1", "x2", "w2", "b"))
     s = x1 * w1 + x2 * w2
@@ -292,7 +294,7 @@ def autograd_nodes(
 ) -> dict[str, tuple[float, float]]:
     """The loss built with the student's ``Value``, and ``L.backward()`` run: every node's
     (.data, .grad) as the student's class left them."""
-    nodes = {name: value_class(inputs[name]) for name in ("x1", "w1", "x2", "w2", "b")}
+    nodes = {name: value_class(value) for name, value in inputs.items()}
     nodes["x1w1"] = nodes["x1"] * nodes["w1"]
     nodes["x2w2"] = nodes["x2"] * nodes["w2"]
     nodes["s"] = nodes["x1w1"] + nodes["x2w2"]
@@ -399,7 +401,7 @@ def autograd_figure(value_class: Callable[[float], Any]) -> Any:
                    textfont={"size": 10, "color": "#555"})
     )  # fmt: skip
     reached: set[str] = set()
-    frames, titles = [], []
+    frames = []
     for step, (who, why) in enumerate(BACKWARD_STEPS):
         reached |= set(who)
         title = why
@@ -408,7 +410,6 @@ def autograd_figure(value_class: Callable[[float], Any]) -> Any:
             title = f"forward: .data differs from the value worked by hand at {at} (red)"
         if step == len(BACKWARD_STEPS) - 1:
             title += "<br>" + verdict(got, expected, wrong_data, wrong_grad)
-        titles.append(title)
         frames.append(go.Frame(name=f"step={step}", data=[nodes(set(reached))], traces=[2],
                                layout={"title": {"text": title}}))  # fmt: skip
     figure.add_trace(frames[0].data[0])
@@ -421,7 +422,7 @@ def autograd_figure(value_class: Callable[[float], Any]) -> Any:
         f"<span style='color:{MISMATCH}'>●</span> differs from the chain rule"
     )
     drawn = {"x": [-1.3, 7.8], "y": [-0.8, 3.6], "height": 520, "top": 80}
-    return as_graph(figure, titles[0], [f.name for f in frames], legend, drawn)
+    return as_graph(figure, frames[0].layout.title.text, [f.name for f in frames], legend, drawn)
 
 
 autograd = view(autograd_figure, "Value")
